@@ -1,0 +1,127 @@
+"""One place for fastq's parallelism: joblib over processes, threads or a Dask cluster.
+
+``parallel_map(fn, items, n_jobs=..., backend=...)`` returns ``[fn(x) for x in items]`` in order.
+
+* ``backend="loky"`` (default): worker processes.  joblib limits BLAS/OpenMP threads inside loky
+  workers to ``cpu_count // n_jobs``; fastq kernels are single-threaded (no ``parallel=True``),
+  so there is no Numba thread pool to oversubscribe.
+* ``backend="threading"``: threads in this process; useful because fastq's kernels are compiled
+  with ``nogil=True``.
+* ``backend="dask"``: joblib's Dask backend on the ``dask.distributed`` cluster at
+  ``scheduler`` (an address such as ``tcp://host:8786``), or on an existing default Client.
+
+Items are grouped into chunks (``chunk_size``) so that per-task scheduling overhead stays small.
+Results never depend on ``n_jobs`` or the backend, provided ``fn`` is deterministic in its item
+(derive any seed from the item, never from worker state).
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from typing import Callable, Iterable, Sequence
+
+from . import _validate as V
+
+BACKENDS = ("loky", "threading", "dask")
+
+
+def effective_n_jobs(n_jobs: int | None) -> int:
+    """``None`` or 0 -> 1; -1 -> all cores; otherwise the number given (>= 1)."""
+    if n_jobs is None or n_jobs == 0:
+        return 1
+    n = V.integer("jobs", n_jobs, -1)
+    if n == -1:
+        return os.cpu_count() or 1
+    if n < 1:
+        raise V.FastqInputError(f"jobs must be >= 1 or -1 for all cores (got {n_jobs})")
+    return n
+
+
+def validate_backend(backend: str, scheduler: str | None = None) -> str:
+    if backend not in BACKENDS:
+        raise V.FastqInputError(f"backend must be one of {', '.join(BACKENDS)} (got {backend!r})")
+    if scheduler is not None and backend != "dask":
+        raise V.FastqInputError("scheduler is only used with backend 'dask'")
+    return backend
+
+
+def show_progress(quiet: bool = False) -> bool:
+    """Progress bars only on an interactive terminal and when not asked to be quiet."""
+    return (not quiet) and sys.stderr.isatty()
+
+
+def _run_chunk(fn, chunk):
+    return [fn(x) for x in chunk]
+
+
+@contextlib.contextmanager
+def _dask_client(scheduler):
+    from dask.distributed import Client  # optional dependency: pip install fastq[dask]
+
+    if scheduler is None:
+        # use the current default client (e.g. one the caller made)
+        from dask.distributed import get_client
+
+        yield get_client()
+        return
+    client = Client(scheduler)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def parallel_map(fn: Callable, items: Sequence, *, n_jobs: int | None = 1, backend: str = "loky",
+                 scheduler: str | None = None, chunk_size: int | None = None,
+                 progress: bool = False, desc: str = "fastq", on_result: Callable | None = None) -> list:
+    """``[fn(x) for x in items]`` computed in parallel, in order.
+
+    Parameters
+    ----------
+    fn : picklable callable of one item
+    items : sequence
+    n_jobs : workers (1 = run here, serially; -1 = all cores)
+    backend : "loky", "threading" or "dask"
+    scheduler : Dask scheduler address (backend "dask" only)
+    chunk_size : items per task; default splits the work into about 4 chunks per worker
+    progress : show a tqdm bar (pass :func:`show_progress` to respect terminals/--json)
+    on_result : called as ``on_result(index, result)`` as results arrive (in order), e.g. to
+        checkpoint finished work
+    """
+    from tqdm.auto import tqdm
+
+    validate_backend(backend, scheduler)
+    items = list(items)
+    n = len(items)
+    workers = effective_n_jobs(n_jobs)
+    bar = tqdm(total=n, desc=desc, disable=not progress, leave=False, file=sys.stderr)
+    results: list = [None] * n
+    try:
+        if workers == 1 and backend != "dask":
+            for i, x in enumerate(items):
+                results[i] = fn(x)
+                if on_result is not None:
+                    on_result(i, results[i])
+                bar.update(1)
+            return results
+        if chunk_size is None:
+            chunk_size = max(1, -(-n // (4 * workers)))
+        chunk_size = V.integer("chunk_size", chunk_size, 1)
+        starts = list(range(0, n, chunk_size))
+        from joblib import Parallel, delayed, parallel_config
+
+        tasks = (delayed(_run_chunk)(fn, items[s:s + chunk_size]) for s in starts)
+        ctx = _dask_client(scheduler) if backend == "dask" else contextlib.nullcontext()
+        with ctx:
+            with parallel_config(backend=backend, n_jobs=workers):
+                gen = Parallel(return_as="generator")(tasks)
+                for s, chunk_res in zip(starts, gen):
+                    for j, r in enumerate(chunk_res):
+                        results[s + j] = r
+                        if on_result is not None:
+                            on_result(s + j, r)
+                    bar.update(len(chunk_res))
+        return results
+    finally:
+        bar.close()

@@ -1,0 +1,322 @@
+"""Uniform and logarithmic weight quantizers, hard and edge-smoothed.
+
+A quantizer maps a real weight to the nearest of ``n_p + 1`` levels
+``d_0 < d_1 < ... < d_{n_p}`` spanning ``[-omega, omega]``; the thresholds between levels are
+the midpoints ``t_k = (d_{k-1} + d_k) / 2``.  The *edge-smoothed* quantizer of width
+``edge_width`` (eps) replaces each jump by a linear ramp of width eps centred on its threshold:
+
+.. math::
+
+    \\phi_\\varepsilon(w) = d_0 + \\sum_{k=1}^{n_p} D_k\\, r\\!\\left(\\frac{w - t_k}{\\varepsilon}\\right),
+    \\qquad r(u) = \\min(1, \\max(0, u + 1/2)),
+
+which equals the hard quantizer averaged over a uniform dither of width eps.  eps = 0 is the
+hard quantizer.  See ``docs/theory.md`` for why fastq needs it.
+
+The numerical work is done by the private ``@njit`` kernels ``_phi``, ``_dphi`` (scalars) and
+``_phi_array``/``_dphi_array`` (arrays), which locate a weight by binary search over the
+thresholds (O(log n_p) per element) instead of scanning all levels.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import _validate as V
+from ._jit import njit
+
+#: Largest number of sub-intervals accepted (16 bits for uniform).
+MAX_N_P_UNIFORM = 2**16 - 2
+#: Largest n_p for the log scheme: its innermost width omega * 2**(-n_p/2) must stay a normal float.
+MAX_N_P_LOG = 1000
+SCHEMES = ("uniform", "log")
+
+
+# ----------------------------------------------------------------------------- level sets
+def uniform_levels(n_p: int, omega: float) -> np.ndarray:
+    """Levels of the uniform quantizer: ``d_k = -omega + 2 omega k / n_p``, k = 0..n_p."""
+    k = np.arange(n_p + 1, dtype=np.float64)
+    lv = -omega + 2.0 * omega * k / n_p
+    lv[0], lv[-1] = -omega, omega
+    if n_p % 2 == 0:
+        lv[n_p // 2] = 0.0
+    return lv
+
+
+def log_levels(n_p: int, omega: float) -> np.ndarray:
+    """Levels of the logarithmic (uniform-in-log-domain) quantizer.
+
+    The sub-interval(s) next to zero have width ``D0`` and each further one is twice its inner
+    neighbour; the outermost levels sit at ``+-omega`` (the paper's eq. (1) with span 2 omega).
+
+    * even n_p: 0 is a level, widths ``D0 2^j`` (j = 0..n_p/2-1) per side,
+      ``D0 = 2 omega / (2^((n_p+2)/2) - 2)``;
+    * odd n_p: a central interval ``(-D0/2, D0/2)``, then widths ``D0 2^j`` (j = 1..(n_p-1)/2),
+      ``D0 = 2 omega / (2^((n_p+3)/2) - 3)``.
+    """
+    if n_p % 2 == 0:
+        half = n_p // 2
+        d0 = 2.0 * omega / (2.0 ** ((n_p + 2) / 2) - 2.0)
+        pos = d0 * (2.0 ** np.arange(half + 1, dtype=np.float64) - 1.0)  # 0, D0, 3D0, ...
+        pos[-1] = omega
+        return np.concatenate([-pos[:0:-1], pos])
+    half = (n_p - 1) // 2
+    d0 = 2.0 * omega / (2.0 ** ((n_p + 3) / 2) - 3.0)
+    pos = d0 / 2.0 + d0 * (2.0 ** (np.arange(half + 1, dtype=np.float64) + 1.0) - 2.0)
+    pos[-1] = omega
+    return np.concatenate([-pos[::-1], pos])
+
+
+# ----------------------------------------------------------------------------- kernels
+@njit
+def _count_le(t, x):
+    """Number of entries of the sorted array ``t`` that are <= x (binary search)."""
+    lo = 0
+    hi = t.shape[0]
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if t[mid] <= x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit
+def _count_lt(t, x):
+    """Number of entries of the sorted array ``t`` that are < x (binary search)."""
+    lo = 0
+    hi = t.shape[0]
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if t[mid] < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit
+def _phi(w, levels, thresholds, eps):
+    """phi_eps(w) for one weight.  eps = 0: nearest level (ties at a threshold go up)."""
+    if eps == 0.0:
+        return levels[_count_le(thresholds, w)]
+    half = 0.5 * eps
+    lo = _count_le(thresholds, w - half)  # ramps fully switched on
+    hi = _count_lt(thresholds, w + half)  # ramps at least partly on
+    val = levels[lo]
+    for k in range(lo, hi):
+        u = (w - thresholds[k]) / eps + 0.5
+        if u > 1.0:
+            u = 1.0
+        elif u < 0.0:
+            u = 0.0
+        val += (levels[k + 1] - levels[k]) * u
+    return val
+
+
+@njit
+def _dphi(w, levels, thresholds, eps):
+    """d phi_eps / dw for one weight (0 for the hard quantizer away from thresholds)."""
+    if eps == 0.0:
+        return 0.0
+    half = 0.5 * eps
+    lo = _count_le(thresholds, w - half)
+    hi = _count_lt(thresholds, w + half)
+    s = 0.0
+    for k in range(lo, hi):
+        s += levels[k + 1] - levels[k]
+    return s / eps
+
+
+@njit
+def _phi_array(w, levels, thresholds, eps, out):
+    for i in range(w.shape[0]):
+        out[i] = _phi(w[i], levels, thresholds, eps)
+    return out
+
+
+@njit
+def _dphi_array(w, levels, thresholds, eps, out):
+    for i in range(w.shape[0]):
+        out[i] = _dphi(w[i], levels, thresholds, eps)
+    return out
+
+
+@njit
+def _piece_table(levels, thresholds, eps):
+    """phi_eps as an explicit piecewise-linear function of w.
+
+    Returns ``(breaks, value, slope, centre)``: on ``[breaks[j], breaks[j+1]]`` (the first and
+    last breaks are -inf and +inf) ``phi_eps(w) = value[j] + slope[j] * (w - centre[j])``.
+    For eps = 0 the breaks are the thresholds and every piece is constant.
+    """
+    n = thresholds.shape[0]
+    if eps == 0.0:
+        inner = thresholds.copy()
+    else:
+        inner = np.empty(2 * n)
+        for k in range(n):
+            inner[2 * k] = thresholds[k] - 0.5 * eps
+            inner[2 * k + 1] = thresholds[k] + 0.5 * eps
+        inner = np.sort(inner)
+        # merge breaks that coincide (ramps of neighbouring thresholds touching)
+        keep = np.ones(inner.shape[0], dtype=np.bool_)
+        for k in range(1, inner.shape[0]):
+            if inner[k] <= inner[k - 1]:
+                keep[k] = False
+        inner = inner[keep]
+    nb = inner.shape[0]
+    breaks = np.empty(nb + 2)
+    breaks[0] = -np.inf
+    breaks[nb + 1] = np.inf
+    breaks[1 : nb + 1] = inner
+    npieces = nb + 1
+    value = np.empty(npieces)
+    slope = np.empty(npieces)
+    centre = np.empty(npieces)
+    value[0] = levels[0]
+    slope[0] = 0.0
+    centre[0] = 0.0
+    value[npieces - 1] = levels[levels.shape[0] - 1]
+    slope[npieces - 1] = 0.0
+    centre[npieces - 1] = 0.0
+    for j in range(1, npieces - 1):
+        c = 0.5 * (breaks[j] + breaks[j + 1])
+        centre[j] = c
+        value[j] = _phi(c, levels, thresholds, eps)
+        slope[j] = _dphi(c, levels, thresholds, eps)
+    return breaks, value, slope, centre
+
+
+# ----------------------------------------------------------------------------- public class
+def n_p_from_bits(bits) -> int:
+    """The number of sub-intervals for ``bits``: ``n_p = 2**bits - 2``, which must be an integer >= 1."""
+    b = V.positive("bits", bits)
+    x = 2.0**b - 2.0
+    r = round(x)
+    if abs(x - r) > 1e-9 * max(1.0, abs(x)) or r < 1:
+        raise V.FastqInputError(
+            f"bits must give an integer n_p = 2**bits - 2 >= 1, i.e. bits = log2(n_p + 2) "
+            f"(e.g. 2, 3, 4 or log2(5)); got bits={b!r}, n_p={x:.6g}"
+        )
+    if r > MAX_N_P_UNIFORM:
+        raise V.FastqInputError(f"bits must be <= 16 (got {b!r})")
+    return int(r)
+
+
+class Quantizer:
+    """A b-bit quantizer with range omega, hard (``edge_width=0``) or edge-smoothed.
+
+    Build one with :meth:`uniform`, :meth:`log` or :meth:`from_bits`.  Calling it applies
+    ``phi_eps`` elementwise (kernel ``_phi_array``); :meth:`derivative` gives ``phi_eps'``.
+
+    Attributes
+    ----------
+    scheme : {"uniform", "log"}
+    n_p : int
+        Number of sub-intervals of ``[-omega, omega]`` (``n_p + 1`` levels).
+    omega : float
+        Clipping range; the outermost levels are ``+-omega``.
+    edge_width : float
+        Width eps of the linear ramps replacing each jump (0 = hard quantizer).
+    levels, thresholds : ndarray
+        ``n_p + 1`` sorted levels and the ``n_p`` midpoints between them.
+    bits : float
+        ``log2(n_p + 2)`` (an integer for ``n_p = 2**b - 2``).
+    """
+
+    __slots__ = ("scheme", "n_p", "omega", "edge_width", "levels", "thresholds", "_pieces")
+
+    def __init__(self, scheme: str, n_p: int, omega: float, edge_width: float = 0.0):
+        if scheme not in SCHEMES:
+            raise V.FastqInputError(f"scheme must be one of {', '.join(SCHEMES)} (got {scheme!r})")
+        max_np = MAX_N_P_UNIFORM if scheme == "uniform" else MAX_N_P_LOG
+        self.scheme = scheme
+        self.n_p = V.integer("n_p", n_p, 1, max_np)
+        self.omega = V.positive("omega", omega)
+        self.edge_width = V.nonnegative("edge_width", edge_width)
+        lv = uniform_levels(self.n_p, self.omega) if scheme == "uniform" else log_levels(self.n_p, self.omega)
+        lv.setflags(write=False)
+        th = 0.5 * (lv[1:] + lv[:-1])
+        th.setflags(write=False)
+        self.levels = lv
+        self.thresholds = th
+        self._pieces = None
+
+    # -- constructors ---------------------------------------------------------------------
+    @classmethod
+    def uniform(cls, n_p: int, omega: float, edge_width: float = 0.0) -> "Quantizer":
+        """Uniform quantizer with ``n_p`` equal sub-intervals of ``[-omega, omega]``."""
+        return cls("uniform", n_p, omega, edge_width)
+
+    @classmethod
+    def log(cls, n_p: int, omega: float, edge_width: float = 0.0) -> "Quantizer":
+        """Logarithmic quantizer (widths doubling away from zero) with ``n_p`` sub-intervals."""
+        return cls("log", n_p, omega, edge_width)
+
+    @classmethod
+    def from_bits(cls, bits, omega: float, scheme: str = "uniform", edge_width: float = 0.0) -> "Quantizer":
+        """Quantizer with ``b = log2(n_p + 2)`` bits; ``bits`` must make ``n_p`` an integer."""
+        return cls(scheme, n_p_from_bits(bits), omega, edge_width)
+
+    def with_edge_width(self, edge_width: float) -> "Quantizer":
+        """The same level set with another edge width."""
+        return Quantizer(self.scheme, self.n_p, self.omega, edge_width)
+
+    def hard(self) -> "Quantizer":
+        """The same level set with ``edge_width = 0``."""
+        return self.with_edge_width(0.0)
+
+    # -- properties -----------------------------------------------------------------------
+    @property
+    def bits(self) -> float:
+        return math.log2(self.n_p + 2)
+
+    @property
+    def jumps(self) -> np.ndarray:
+        """``D_k = d_k - d_{k-1}``, k = 1..n_p."""
+        return np.diff(self.levels)
+
+    @property
+    def pieces(self):
+        """``(breaks, value, slope, centre)`` of phi_eps as a piecewise-linear function (cached)."""
+        if self._pieces is None:
+            self._pieces = _piece_table(self.levels, self.thresholds, self.edge_width)
+        return self._pieces
+
+    # -- evaluation -----------------------------------------------------------------------
+    def __call__(self, w):
+        """phi_eps(w), elementwise on scalars or arrays of any shape (kernel ``_phi_array``)."""
+        return self._apply(_phi_array, w)
+
+    def derivative(self, w):
+        """d phi_eps / dw elementwise (kernel ``_dphi_array``); 0 a.e. for the hard quantizer."""
+        return self._apply(_dphi_array, w)
+
+    def _apply(self, kernel, w):
+        arr = np.asarray(w, dtype=np.float64)
+        flat = np.ascontiguousarray(arr.ravel())
+        out = np.empty_like(flat)
+        kernel(flat, self.levels, self.thresholds, self.edge_width, out)
+        if arr.ndim == 0:
+            return float(out[0])
+        return out.reshape(arr.shape)
+
+    def to_dict(self) -> dict:
+        return {"scheme": self.scheme, "n_p": self.n_p, "bits": self.bits, "omega": self.omega,
+                "edge_width": self.edge_width}
+
+    def __repr__(self) -> str:
+        return (f"Quantizer(scheme={self.scheme!r}, n_p={self.n_p}, omega={self.omega!r}, "
+                f"edge_width={self.edge_width!r})")
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Quantizer) and self.to_dict() == other.to_dict()
+
+    def __hash__(self) -> int:
+        return hash((self.scheme, self.n_p, self.omega, self.edge_width))
+
+    def __reduce__(self):
+        return (Quantizer, (self.scheme, self.n_p, self.omega, self.edge_width))

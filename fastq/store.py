@@ -1,0 +1,116 @@
+"""Result files: atomic writes and self-describing metadata.
+
+Every file fastq writes goes through :func:`atomic_write_bytes` (write to a temporary file in the
+same directory, flush, fsync, then ``os.replace``), so an interrupted run never leaves a truncated
+file behind.  :func:`metadata` stamps results with the fastq version, the parameters and the time.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import io
+import json
+import math
+import os
+import platform
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+
+def atomic_write_bytes(path, data: bytes) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with _suppress():
+            os.unlink(tmp)
+        raise
+    return path
+
+
+class _suppress:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return True
+
+
+def _jsonable(x):
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return _jsonable(x.tolist())
+    if isinstance(x, (np.bool_,)):
+        return bool(x)
+    if isinstance(x, np.integer):
+        return int(x)
+    if isinstance(x, (float, np.floating)):
+        x = float(x)
+        if math.isnan(x):
+            return None
+        if math.isinf(x):
+            return "inf" if x > 0 else "-inf"
+        return x
+    if hasattr(x, "to_dict"):
+        return _jsonable(x.to_dict())
+    return x
+
+
+def to_json(obj, indent: int | None = 2) -> str:
+    """JSON text; NaN becomes null and +-inf the strings "inf"/"-inf" (valid JSON everywhere)."""
+    return json.dumps(_jsonable(obj), indent=indent, allow_nan=False)
+
+
+def write_json(path, obj) -> Path:
+    return atomic_write_bytes(path, (to_json(obj) + "\n").encode())
+
+
+def read_json(path):
+    with open(path) as fh:
+        return json.load(fh)
+
+
+def write_npz(path, **arrays) -> Path:
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return atomic_write_bytes(path, buf.getvalue())
+
+
+def write_csv(path, header, rows) -> Path:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(header)
+    for r in rows:
+        w.writerow([_fmt(v) for v in r])
+    return atomic_write_bytes(path, buf.getvalue().encode())
+
+
+def _fmt(v):
+    if isinstance(v, (float, np.floating)):
+        return repr(float(v))
+    return v
+
+
+def metadata(kind: str, params: dict) -> dict:
+    """Provenance block saved with every result: what, with which parameters, by which fastq."""
+    from . import __version__
+
+    return {
+        "kind": kind,
+        "fastq_version": __version__,
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "params": _jsonable(params),
+    }

@@ -1,0 +1,4 @@
+import os
+
+# Headless plotting in tests.
+os.environ.setdefault("MPLBACKEND", "Agg")

@@ -2,6 +2,7 @@
 
 ``DEFAULT_EDGE_WIDTH`` is the edge width eps of the smoothed quantizer used by the CLI and the
 sweeps when none is given (the Python constructors default to the hard quantizer, eps = 0).
-How it was chosen is documented in ``docs/theory.md`` (section "Choosing the default edge width").
+It was chosen from the kappa map of the paper's Fig. 2 setting (sigma = 0.01, alpha = 1.5,
+lam in {0, 1}); the reasoning and the numbers are in ``docs/default_edge_width.md``.
 """
-DEFAULT_EDGE_WIDTH = 0.05
+DEFAULT_EDGE_WIDTH = 0.1

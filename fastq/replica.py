@@ -41,6 +41,9 @@ STATUS_NAMES = {CONVERGED: "converged", MAX_ITER: "max_iter", DIVERGED: "diverge
 
 #: chi beyond this is treated as a run-away (no finite fixed point reachable).
 _CHI_RUNAWAY = 1e12
+#: evaluations Anderson may take without halving the residual before the solver falls back to
+#: the plain damped iteration.
+_AA_PATIENCE = 40
 
 
 @dataclass(frozen=True)
@@ -142,109 +145,88 @@ def _scaled_res(f0, f1, x0, x1):
 
 
 @njit
+def _eval(x0, x1, breaks, value, slope, centre, thresholds, jumps, eps, alpha, sigma, lam, rho, buf, f):
+    """Residual f = G(x) - x at x = (x0, x1); returns its scaled norm (inf if non-finite)."""
+    _rs_map(x0, x1, breaks, value, slope, centre, thresholds, jumps, eps, alpha, sigma, lam, rho, buf)
+    f[0] = buf[0] - x0
+    f[1] = buf[1] - x1
+    if not (math.isfinite(f[0]) and math.isfinite(f[1])):
+        return np.inf
+    return _scaled_res(f[0], f[1], x0, x1)
+
+
+@njit
 def _solve(breaks, value, slope, centre, thresholds, jumps, eps, alpha, sigma, lam, rho,
            chi0, eg0, tol, max_iter, anderson_m, beta0, out):
     """Fixed-point iteration x <- G(x), x = (chi, eg), with adaptive damping and safeguarded
     Anderson acceleration (type II, memory ``anderson_m``; 0 disables it).
 
-    Damping ``beta`` halves whenever successive residuals point in opposite directions (the map
-    overshoots) and grows back by 1.5x (capped at ``beta0``) while they do not.  An Anderson step is
-    accepted only if the residual at the new point is smaller than at the old one; otherwise the
-    history is cleared and a plain damped step is taken from the best point.
+    * Plain step: ``x + beta f`` with ``f = G(x) - x``.  ``beta`` halves (down to 0.02) when a
+      plain step overshoots (the new residual points against the old one) and regrows by 1.5x
+      (up to ``beta0``) when it does not.
+    * Anderson step: the damped step corrected by the least-squares combination of the last
+      ``anderson_m`` differences of iterates and residuals.  Safeguard: an Anderson step whose
+      residual is not smaller than the current one, leaves the domain (chi < 0, eg <= 0) or is not
+      finite is rejected; the history is cleared and a plain step is taken instead.  If the
+      residual has not halved within ``_AA_PATIENCE`` evaluations, Anderson is switched off and
+      the plain damped iteration finishes the job.
 
-    ``out`` receives (chi, eg, Q, m, h, theta, at, kappa, iterations, status, residual).
+    ``out`` receives (chi, eg, Q, m, h, theta, at, kappa, iterations, status, residual), where
+    iterations counts map evaluations.
     """
     buf = np.empty(8)
-    x0 = chi0
-    x1 = eg0
+    f = np.empty(2)
+    fn = np.empty(2)
     mem = max(anderson_m, 1)
     dX = np.zeros((2, mem))
     dF = np.zeros((2, mem))
-    nh = 0  # history length
+    nh = 0
     head = 0
     beta = beta0
-    prev_f0 = 0.0
-    prev_f1 = 0.0
-    prev_x0 = 0.0
-    prev_x1 = 0.0
-    have_prev = False
-    prev_res = np.inf
-    last_was_anderson = False
+    x0 = chi0
+    x1 = eg0
+    res = _eval(x0, x1, breaks, value, slope, centre, thresholds, jumps, eps, alpha, sigma, lam, rho, buf, f)
+    it = 1
     status = MAX_ITER
-    res = np.inf
-    it = 0
-    while it < max_iter:
-        _rs_map(x0, x1, breaks, value, slope, centre, thresholds, jumps, eps, alpha, sigma, lam, rho, buf)
-        it += 1
-        f0 = buf[0] - x0
-        f1 = buf[1] - x1
-        if not (math.isfinite(f0) and math.isfinite(f1)):
-            if last_was_anderson and have_prev:
-                # reject: go back and take a damped plain step instead
-                x0 = prev_x0 + beta * prev_f0
-                x1 = prev_x1 + beta * prev_f1
-                nh = 0
-                last_was_anderson = False
-                continue
-            status = DIVERGED
-            break
-        res = _scaled_res(f0, f1, x0, x1)
+    aa_on = anderson_m > 0
+    mark_res = res  # stagnation watch: AA must halve the residual within _AA_PATIENCE evaluations
+    mark_it = it
+    if not math.isfinite(res):
+        status = DIVERGED
+    while status == MAX_ITER:
         if res <= tol:
             status = CONVERGED
             break
         if x0 > _CHI_RUNAWAY:
             status = DIVERGED
             break
-        if last_was_anderson and have_prev and res > prev_res:
-            # safeguard: the extrapolated point is worse; restart from the previous point
+        if it >= max_iter:
+            break
+        if res < 0.5 * mark_res:
+            mark_res = res
+            mark_it = it
+        elif aa_on and it - mark_it > _AA_PATIENCE:
+            # Anderson is stagnating (a long, curved path to the fixed point): finish with the
+            # plain damped iteration, which is slower per step but cannot stall this way
+            aa_on = False
             nh = 0
-            head = 0
-            last_was_anderson = False
-            x0 = prev_x0 + beta * prev_f0
-            x1 = prev_x1 + beta * prev_f1
-            if x0 < 0.0:
-                x0 = 0.5 * prev_x0
-            if x1 <= 0.0:
-                x1 = 0.5 * prev_x1
-            continue
-        if have_prev:
-            # oscillation control on the plain map
-            if f0 * prev_f0 + f1 * prev_f1 < 0.0:
-                beta = max(0.5 * beta, 0.02)
-            else:
-                beta = min(1.5 * beta, beta0)
-            if anderson_m > 0:
-                dX[0, head] = x0 - prev_x0
-                dX[1, head] = x1 - prev_x1
-                dF[0, head] = f0 - prev_f0
-                dF[1, head] = f1 - prev_f1
-                head = (head + 1) % mem
-                if nh < mem:
-                    nh += 1
-        prev_x0 = x0
-        prev_x1 = x1
-        prev_f0 = f0
-        prev_f1 = f1
-        prev_res = res
-        have_prev = True
-        # candidate steps
-        p0 = x0 + beta * f0
-        p1 = x1 + beta * f1
-        used_anderson = False
-        if anderson_m > 0 and nh > 0:
-            # least squares min || f - dF gamma || via regularized normal equations
+            beta = beta0
+        # ---- candidate step
+        p0 = x0 + beta * f[0]
+        p1 = x1 + beta * f[1]
+        used_aa = False
+        if aa_on and nh > 0:
             A = np.zeros((nh, nh))
             rhs = np.zeros(nh)
+            tr = 0.0
             for a in range(nh):
                 for b in range(nh):
                     A[a, b] = dF[0, a] * dF[0, b] + dF[1, a] * dF[1, b]
-                rhs[a] = dF[0, a] * f0 + dF[1, a] * f1
-            tr = 0.0
-            for a in range(nh):
+                rhs[a] = dF[0, a] * f[0] + dF[1, a] * f[1]
                 tr += A[a, a]
             if tr > 0.0:
                 for a in range(nh):
-                    A[a, a] += 1e-12 * tr + 1e-300
+                    A[a, a] += 1e-10 * tr
                 gamma = np.linalg.solve(A, rhs)
                 q0 = p0
                 q1 = p1
@@ -254,15 +236,59 @@ def _solve(breaks, value, slope, centre, thresholds, jumps, eps, alpha, sigma, l
                 if math.isfinite(q0) and math.isfinite(q1) and q0 >= 0.0 and q1 > 0.0:
                     p0 = q0
                     p1 = q1
-                    used_anderson = True
-        if p0 < 0.0:
-            p0 = 0.5 * x0
-        if p1 <= 0.0:
-            p1 = 0.5 * x1
-        last_was_anderson = used_anderson
+                    used_aa = True
+        if not used_aa:
+            if p0 < 0.0:
+                p0 = 0.5 * x0
+            if p1 <= 0.0:
+                p1 = 0.5 * x1
+        rn = _eval(p0, p1, breaks, value, slope, centre, thresholds, jumps, eps, alpha, sigma, lam, rho, buf, fn)
+        it += 1
+        if used_aa and not rn < res:
+            # ---- safeguard: reject the extrapolation, clear the history, take a plain step
+            nh = 0
+            head = 0
+            if it >= max_iter:
+                break
+            p0 = x0 + beta * f[0]
+            p1 = x1 + beta * f[1]
+            if p0 < 0.0:
+                p0 = 0.5 * x0
+            if p1 <= 0.0:
+                p1 = 0.5 * x1
+            rn = _eval(p0, p1, breaks, value, slope, centre, thresholds, jumps, eps, alpha, sigma, lam, rho, buf, fn)
+            it += 1
+            used_aa = False
+        if not math.isfinite(rn):
+            if beta > 0.02:
+                # the plain step left the region where the map is finite: shorten it
+                beta = max(0.25 * beta, 0.02)
+                nh = 0
+                continue
+            status = DIVERGED
+            x0 = p0
+            x1 = p1
+            res = rn
+            break
+        if not used_aa:
+            if fn[0] * f[0] + fn[1] * f[1] < 0.0:
+                beta = max(0.5 * beta, 0.02)
+            else:
+                beta = min(1.5 * beta, beta0)
+        if aa_on:
+            dX[0, head] = p0 - x0
+            dX[1, head] = p1 - x1
+            dF[0, head] = fn[0] - f[0]
+            dF[1, head] = fn[1] - f[1]
+            head = (head + 1) % mem
+            if nh < mem:
+                nh += 1
         x0 = p0
         x1 = p1
-    # final evaluation at the returned point (consistent derived quantities)
+        f[0] = fn[0]
+        f[1] = fn[1]
+        res = rn
+    # derived quantities at the returned point
     _rs_map(x0, x1, breaks, value, slope, centre, thresholds, jumps, eps, alpha, sigma, lam, rho, buf)
     out[0] = x0
     out[1] = x1

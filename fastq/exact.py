@@ -22,11 +22,14 @@ exactly.  :func:`exact_erm` does it in three steps:
    ``sum_{k >= i} (c_k - sum_{j >= k} R_kj d_j)^2`` is known, the levels are visited in
    increasing order of their added cost (nearest-first around the conditional centre), and a
    branch is cut as soon as its partial cost reaches the best complete cost found so far.
+   A *box bound* cuts more: each row still open costs at least the squared distance of its
+   target to the range reachable with weights in ``[d_0, d_np]`` (``box_bound=True``).
    The search starts from an incumbent: the rounded ridge solution improved by coordinate-wise
    descent over the levels (kernel :func:`_coordinate_descent`).
 
 **Singular systems.**  With ``lam = 0`` and ``M < N`` (alpha < 1), ``R`` has only ``M`` rows: the
-last ``N - M`` coordinates of the tree have no row of their own and add no cost.  They are not
+last ``N - M`` coordinates of the tree (chosen by QR with column pivoting, which also detects
+exactly dependent columns) have no row of their own and add no cost.  They are not
 regularized away: the kernel enumerates *every* level for them (ordered around the incumbent's
 value, which only affects how fast the bound tightens) and prunes on the rows that become active
 below them.  No factorization can do better: a row of ``R`` can only become active once at
@@ -140,8 +143,44 @@ def _coordinate_descent(G, g, levels, idx, max_sweeps):
 
 
 @njit
-def _sphere_decode(R, c, levels, hint, start_idx, radius, node_limit):
+def _box_tables(R, dmin, dmax):
+    """``LO[k, i], HI[k, i]``: range of ``sum_{k <= j < i} R_kj d_j`` over ``d_j in [dmin, dmax]``.
+
+    Used by the box bound of :func:`_sphere_decode` (rows k < i, i = 0..N).
+    """
+    m = R.shape[0]
+    n = R.shape[1]
+    LO = np.zeros((m, n + 1))
+    HI = np.zeros((m, n + 1))
+    for k in range(m):
+        lo = 0.0
+        hi = 0.0
+        for i in range(k + 1, n + 1):
+            r = R[k, i - 1]
+            if r >= 0.0:
+                lo += r * dmin
+                hi += r * dmax
+            else:
+                lo += r * dmax
+                hi += r * dmin
+            LO[k, i] = lo
+            HI[k, i] = hi
+    return LO, HI
+
+
+@njit
+def _sphere_decode(R, c, levels, hint, start_idx, radius, node_limit, box_bound):
     """Depth-first Schnorr-Euchner search for ``min_{d in levels^N} ||c - R d||^2``.
+
+    The tree is walked from coordinate N-1 (root) to 0.  At coordinate ``i`` the rows ``>= i``
+    are fully determined; ``T[i+1, k] = c_k - sum_{j > i} R_kj d_j`` (kept incrementally, O(N)
+    per node) gives the target of row ``i`` and the levels are visited in increasing order of
+    their row cost ``(T[i+1, i] - R_ii d_i)^2`` (two pointers moving outwards from the
+    conditional centre; that cost is convex in ``d_i``).  The first candidate whose partial cost
+    reaches the incumbent's cost ends the coordinate.  With ``box_bound`` a candidate is also
+    skipped when its partial cost plus a lower bound on the rows still open reaches the incumbent:
+    each open row ``k < i`` costs at least the squared distance of its target to the interval
+    ``sum_{k <= j < i} R_kj [d_min, d_max]`` (tables from :func:`_box_tables`).
 
     Parameters
     ----------
@@ -152,7 +191,8 @@ def _sphere_decode(R, c, levels, hint, start_idx, radius, node_limit):
         (no row, or a zero diagonal); the incumbent's values
     start_idx : (N,) level indices of the incumbent (returned if nothing better exists)
     radius : the incumbent's cost ``||c - R d_inc||^2``; only strictly better points are accepted
-    node_limit : maximum number of tree nodes (coordinate assignments)
+    node_limit : maximum number of tree nodes (candidate assignments, pruned or not)
+    box_bound : use the box lower bound on the open rows
 
     Returns
     -------
@@ -165,40 +205,32 @@ def _sphere_decode(R, c, levels, hint, start_idx, radius, node_limit):
     m = R.shape[0]
     n = R.shape[1]
     nl = levels.shape[0]
+    LO, HI = _box_tables(R, levels[0], levels[nl - 1])
     best_idx = start_idx.copy()
     best = radius
     cur = np.zeros(n, dtype=np.int64)
-    dval = np.zeros(n)
     lo = np.zeros(n, dtype=np.int64)   # next candidate on the left (index, -1 = none)
     hi = np.zeros(n, dtype=np.int64)   # next candidate on the right (index, nl = none)
-    tgt = np.zeros(n)                  # r_i = c_i - sum_{j>i} R_ij d_j
+    T = np.zeros((n + 1, m))           # T[i, k] = c_k - sum_{j >= i} R_kj d_j, k < min(i, m)
+    for k in range(m):
+        T[n, k] = c[k]
     partial = np.zeros(n + 1)          # partial[i] = cost of rows i..N-1 (partial[n] = 0)
     nodes = 0
     improvements = 0
     finished = True
 
     i = n - 1
-    # ---- set up coordinate i
     setup = True
     while True:
         if setup:
+            centre = hint[i]
             if i < m:
-                s = c[i]
-                for j in range(i + 1, n):
-                    s -= R[i, j] * dval[j]
-                tgt[i] = s
                 rii = R[i, i]
                 if rii != 0.0:
-                    centre = s / rii
-                else:
-                    centre = hint[i]
-            else:
-                tgt[i] = 0.0
-                centre = hint[i]
-            # first index with level > centre
+                    centre = T[i + 1, i] / rii
             a = 0
             b = nl
-            while a < b:
+            while a < b:  # first index with level > centre
                 mid = (a + b) >> 1
                 if levels[mid] <= centre:
                     a = mid + 1
@@ -212,17 +244,15 @@ def _sphere_decode(R, c, levels, hint, start_idx, radius, node_limit):
         h = hi[i]
         if i < m:
             rii = R[i, i]
-            t = tgt[i]
+            t = T[i + 1, i]
+            cl = np.inf
+            ch = np.inf
             if l >= 0:
                 e = t - rii * levels[l]
                 cl = e * e
-            else:
-                cl = np.inf
             if h < nl:
                 e = t - rii * levels[h]
                 ch = e * e
-            else:
-                ch = np.inf
         else:
             cl = 0.0 if l >= 0 else np.inf
             ch = 0.0 if h < nl else np.inf
@@ -251,8 +281,8 @@ def _sphere_decode(R, c, levels, hint, start_idx, radius, node_limit):
         else:
             hi[i] = h + 1
         nodes += 1
+        v = levels[take]
         cur[i] = take
-        dval[i] = levels[take]
         partial[i] = total
         if i == 0:
             best = total
@@ -264,8 +294,22 @@ def _sphere_decode(R, c, levels, hint, start_idx, radius, node_limit):
             if i >= n:
                 break
         else:
-            i -= 1
-            setup = True
+            kmax = i if i < m else m
+            bound = 0.0
+            for k in range(kmax):
+                tk = T[i + 1, k] - R[k, i] * v
+                T[i, k] = tk
+                if box_bound:
+                    if tk < LO[k, i]:
+                        dd = LO[k, i] - tk
+                        bound += dd * dd
+                    elif tk > HI[k, i]:
+                        dd = tk - HI[k, i]
+                        bound += dd * dd
+            if total + bound < best:
+                i -= 1
+                setup = True
+            # else: this candidate cannot beat the incumbent; the next one at i is tried
         if nodes >= node_limit:
             finished = False
             break
@@ -273,13 +317,16 @@ def _sphere_decode(R, c, levels, hint, start_idx, radius, node_limit):
 
 
 # ============================================================================ helpers
-def _column_order(A: np.ndarray, rank: int) -> np.ndarray:
+def _column_order(A: np.ndarray) -> np.ndarray:
     """Column permutation for the search (position N-1 = root of the tree).
 
-    * If ``rank < N`` (``lam = 0`` and ``M < N``), ``rank`` well-conditioned basis columns are
-      chosen by QR with column pivoting; the other ``N - rank`` columns are placed at the top of
-      the tree (positions ``rank..N-1``), where they have no row and are enumerated in full.
-    * The basis columns are ordered V-BLAST style: for positions ``rank-1`` down to 0 pick the
+    * QR with column pivoting gives the numerical rank ``r`` of ``A`` (diagonal entries above
+      ``max(shape) * eps * |R_00|``) and ``r`` well-conditioned basis columns.  The other
+      ``N - r`` columns (``r = M < N`` when ``lam = 0`` and alpha < 1, or exactly dependent
+      columns) are placed at the top of the tree (positions ``r..N-1``), where their rows are
+      absent or have a (near-)zero diagonal, and are enumerated in full.  The rank only decides
+      the *order*; the search itself uses every row of ``R`` and stays exact.
+    * The basis columns are ordered V-BLAST style: for positions ``r-1`` down to 0 pick the
       remaining column with the largest conditional diagonal
       ``R_ii^2 = 1 / [G_S^{-1}]_{kk}`` (``G_S`` the Gram matrix of the columns still unplaced),
       so the strongest constraints sit near the root and prune early.
@@ -287,13 +334,12 @@ def _column_order(A: np.ndarray, rank: int) -> np.ndarray:
     import scipy.linalg
 
     n = A.shape[1]
-    if rank < n:
-        _, _, piv = scipy.linalg.qr(A, mode="economic", pivoting=True)
-        basis = np.sort(piv[:rank])
-        free = np.sort(piv[rank:])
-    else:
-        basis = np.arange(n)
-        free = np.arange(0)
+    _, Rp, piv = scipy.linalg.qr(A, mode="economic", pivoting=True)
+    dg = np.abs(np.diag(Rp))
+    tol = max(A.shape) * np.finfo(np.float64).eps * (dg[0] if dg.size else 0.0)
+    rank = int(np.sum(dg > tol))
+    basis = np.sort(piv[:rank])
+    free = np.sort(piv[rank:])
     if basis.size == 0:
         return free
     B = A[:, basis]
@@ -316,7 +362,10 @@ def _column_order(A: np.ndarray, rank: int) -> np.ndarray:
 def _levels_of(quantizer) -> np.ndarray:
     if isinstance(quantizer, Quantizer):
         return np.asarray(quantizer.levels, dtype=np.float64)
-    lv = np.asarray(quantizer, dtype=np.float64)
+    try:
+        lv = np.asarray(quantizer, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise V.FastqInputError("quantizer must be a Quantizer or a 1-D array of >= 2 levels") from None
     if lv.ndim != 1 or lv.size < 2:
         raise V.FastqInputError("quantizer must be a Quantizer or a 1-D array of >= 2 levels")
     if not np.all(np.isfinite(lv)):
@@ -391,7 +440,7 @@ class ExactResult:
 
 
 def exact_erm(X, y, quantizer, lam, *, node_limit: int = DEFAULT_NODE_LIMIT,
-              order: str = "vblast", max_sweeps: int = 1000) -> ExactResult:
+              order: str = "vblast", box_bound: bool = True, max_sweeps: int = 1000) -> ExactResult:
     """Exact minimizer over ``d in Omega^N`` of the quantized ridge loss (sphere decoding).
 
     .. math::
@@ -412,6 +461,11 @@ def exact_erm(X, y, quantizer, lam, *, node_limit: int = DEFAULT_NODE_LIMIT,
         is returned.
     order : {"vblast", "natural"}
         Column ordering before the QR ("natural" keeps X's order; for comparisons).
+    box_bound : bool
+        Also prune with a lower bound on the rows not yet determined (each open row costs at
+        least the squared distance of its target to the range reachable with weights in
+        ``[d_0, d_np]``).  Exact either way; the bound cuts the tree when the levels are small
+        compared with the weights (small omega).
     max_sweeps : int >= 1
         Sweeps of the incumbent's coordinate descent.
 
@@ -448,7 +502,6 @@ def exact_erm(X, y, quantizer, lam, *, node_limit: int = DEFAULT_NODE_LIMIT,
         b = np.concatenate([y, np.zeros(n)])
     else:
         A, b = X, y
-    rank = min(A.shape[0], n)
 
     # incumbent: rounded ridge, then coordinate descent over the levels
     w_rr = round_to_levels(ridge_solution(X, y, lam), levels)
@@ -459,7 +512,7 @@ def exact_erm(X, y, quantizer, lam, *, node_limit: int = DEFAULT_NODE_LIMIT,
     w_inc = levels[idx]
 
     # ordering + QR
-    perm = _column_order(A, rank) if order == "vblast" else np.arange(n, dtype=np.int64)
+    perm = _column_order(A) if order == "vblast" else np.arange(n, dtype=np.int64)
     Q, R = np.linalg.qr(A[:, perm], mode="reduced")
     R = np.ascontiguousarray(R)
     c = np.ascontiguousarray(Q.T @ b)
@@ -468,7 +521,7 @@ def exact_erm(X, y, quantizer, lam, *, node_limit: int = DEFAULT_NODE_LIMIT,
     r0 = c - R @ hint
     radius = float(r0 @ r0)
     best_idx, _, nodes, finished, improvements = _sphere_decode(R, c, levels, hint, idx_p, radius,
-                                                                np.int64(node_limit))
+                                                                np.int64(node_limit), bool(box_bound))
     w = np.empty(n)
     w[perm] = levels[best_idx]
     obj = objective(X, y, w, lam)
@@ -482,3 +535,297 @@ def exact_erm(X, y, quantizer, lam, *, node_limit: int = DEFAULT_NODE_LIMIT,
                        free_coordinates=int(n - min(R.shape[0], n)),
                        seconds=time.perf_counter() - t0,
                        status="optimal" if finished else "node_limit")
+
+
+# ============================================================================ study driver
+def _amp_module():
+    """``fastq.amp`` if it is importable, else None (the study then reports AMP as unavailable)."""
+    try:
+        from . import amp as amp_mod
+    except ImportError:
+        return None
+    return amp_mod if hasattr(amp_mod, "amp") else None
+
+
+def _instance_seed(seed, n: int, k: int) -> np.random.SeedSequence:
+    """Seed of instance ``k`` at size ``n``: depends on (seed, n, k) only, not on the other sizes."""
+    from .teacher import as_seed_sequence, spawn_seeds
+
+    root = as_seed_sequence(seed)
+    per_n = np.random.SeedSequence(root.entropy, spawn_key=root.spawn_key + (int(n),))
+    return spawn_seeds(per_n, k + 1)[k]
+
+
+def _study_instance(task, *, quantizer, alpha, sigma, lam, rho, node_limit, amp_quantizer,
+                    amp_max_iter, amp_tol):
+    """One teacher instance: exact minimizer, rounded ridge, incumbent and (if available) AMP."""
+    from .teacher import generalization_error, teacher
+
+    n, seed_seq = task
+    X, y, w0 = teacher(n, alpha, sigma, rho, seed=seed_seq)
+    r = exact_erm(X, y, quantizer, lam, node_limit=node_limit)
+    out = {
+        "eg_exact": generalization_error(r.w, w0, sigma),
+        "eg_rounded_ridge": generalization_error(r.w_rounded_ridge, w0, sigma),
+        "eg_incumbent": generalization_error(r.w_incumbent, w0, sigma),
+        "objective": r.objective,
+        "incumbent_objective": r.incumbent_objective,
+        "optimal": r.optimal,
+        "nodes": r.nodes,
+        "seconds": r.seconds,
+        "eg_amp": math.nan,
+        "eg_amp_requantized": math.nan,
+        "amp_converged": False,
+    }
+    amp_mod = _amp_module() if amp_quantizer is not None else None
+    if amp_mod is not None:
+        amp_seed = int(seed_seq.generate_state(1)[0])
+        a = amp_mod.amp(X, y, amp_quantizer, lam, max_iter=amp_max_iter, tol=amp_tol, seed=amp_seed,
+                        w0=w0, sigma=sigma)
+        out["eg_amp"] = float(a.eg)
+        out["eg_amp_requantized"] = float(a.eg_requantized)
+        out["amp_converged"] = bool(a.converged)
+    return out
+
+
+def fit_inverse_n(sizes, mean, se):
+    """Weighted least-squares fit ``Eg(N) = a + b / N`` (weights ``1 / se^2``).
+
+    Returns a dict with ``a, a_err, b, b_err, chi2_dof``.  The parameter errors are the usual
+    covariance ``(J^T W J)^{-1}`` scaled by ``sqrt(chi2_dof)`` when ``chi2_dof > 1`` (the
+    1/N form not fitting the points within their error bars widens the uncertainty rather than
+    being hidden).  Needs at least 3 sizes for ``chi2_dof`` (2 sizes: exact fit, no scaling).
+    """
+    x = 1.0 / np.asarray(sizes, dtype=np.float64)
+    yv = np.asarray(mean, dtype=np.float64)
+    s = np.asarray(se, dtype=np.float64)
+    if x.size < 2:
+        raise V.FastqInputError("the 1/N fit needs at least 2 sizes")
+    if not np.all(s > 0):
+        raise V.FastqInputError("the 1/N fit needs positive standard errors (use >= 2 instances per size)")
+    J = np.column_stack([np.ones_like(x), x])
+    w = 1.0 / s**2
+    JW = J * w[:, None]
+    cov = np.linalg.inv(J.T @ JW)
+    coef = cov @ (JW.T @ yv)
+    resid = yv - J @ coef
+    dof = x.size - 2
+    chi2 = float(np.sum(w * resid**2))
+    chi2_dof = chi2 / dof if dof > 0 else math.nan
+    scale = math.sqrt(chi2_dof) if dof > 0 and chi2_dof > 1.0 else 1.0
+    return {"a": float(coef[0]), "a_err": float(math.sqrt(cov[0, 0]) * scale),
+            "b": float(coef[1]), "b_err": float(math.sqrt(cov[1, 1]) * scale),
+            "chi2_dof": chi2_dof, "dof": dof}
+
+
+@dataclass
+class StudyResult:
+    """Output of :func:`exact_study`.
+
+    ``per_instance`` holds arrays of shape ``(len(sizes), instances)`` (keys as in
+    :func:`_study_instance`); ``summary`` one row per size (means, standard errors, counts);
+    ``fit`` the extrapolation of the exact Eg; ``rs`` the replica predictions.
+    """
+
+    params: dict
+    sizes: list
+    per_instance: dict
+    summary: list
+    fit: dict
+    rs: dict
+    amp_available: bool
+
+    def to_dict(self) -> dict:
+        return {"params": self.params, "sizes": self.sizes, "summary": self.summary, "fit": self.fit,
+                "rs": self.rs, "amp_available": self.amp_available}
+
+
+def _mean_se(v):
+    v = np.asarray(v, dtype=np.float64)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return math.nan, math.nan, 0
+    se = float(np.std(v, ddof=1) / math.sqrt(v.size)) if v.size > 1 else math.nan
+    return float(np.mean(v)), se, int(v.size)
+
+
+def exact_study(quantizer: Quantizer, alpha, sigma, lam, rho=1.0, *, sizes, instances: int, seed,
+                node_limit: int = DEFAULT_NODE_LIMIT, amp: bool = True, amp_edge_width=None,
+                amp_max_iter: int = 500, amp_tol: float = 1e-10, n_jobs: int = 1,
+                backend: str = "loky", progress: bool = False) -> StudyResult:
+    """Exact minimizer vs AMP vs rounded ridge on many instances per N, extrapolated to N -> inf.
+
+    For every size ``n`` in ``sizes`` and ``k < instances`` the teacher instance with seed
+    ``(seed, n, k)`` (:func:`_instance_seed`; identical for any ``n_jobs``) is solved by
+    :func:`exact_erm`, by the rounded ridge heuristic and, when ``fastq.amp`` is available and
+    ``amp`` is True, by AMP with the edge-smoothed quantizer (``amp_edge_width``, default
+    :data:`fastq.defaults.DEFAULT_EDGE_WIDTH`).  Per size: mean and standard error of each Eg,
+    the number of instances not proven optimal (node limit), nodes and time.  The exact Eg is
+    fitted as ``a + b / N`` (:func:`fit_inverse_n`) and compared with the RS Eg of the hard
+    quantizer (``solve_rs`` at edge width 0); the RS solution at AMP's edge width and its AT
+    value (phase) are given too.
+
+    Parameters
+    ----------
+    quantizer : Quantizer (its levels define Omega; its edge width is ignored for the exact part)
+    alpha, sigma, lam, rho : model (THEORY section 1)
+    sizes : sequence of int >= 1 (at least 2 distinct)
+    instances : int >= 2 per size
+    seed : int >= 0
+    node_limit : search budget per instance (see :func:`exact_erm`)
+    n_jobs, backend, progress : passed to :func:`fastq.parallel.parallel_map`
+    """
+    from .defaults import DEFAULT_EDGE_WIDTH
+    from .parallel import effective_n_jobs, parallel_map, validate_backend
+    from .replica import solve_rs
+
+    if not isinstance(quantizer, Quantizer):
+        raise V.FastqInputError("quantizer must be a fastq.Quantizer")
+    alpha, sigma, lam, rho = V.model(alpha, sigma, lam, rho)
+    sizes = sorted({V.integer("sizes", s, 1) for s in sizes})
+    if len(sizes) < 2:
+        raise V.FastqInputError("sizes must hold at least 2 distinct values of N (for the 1/N fit)")
+    if sizes[-1] > 200:
+        raise V.FastqInputError(f"sizes must be <= 200 (exact search is exponential in N; got {sizes[-1]})")
+    instances = V.integer("instances", instances, 2)
+    V.integer("seed", seed, 0)
+    node_limit = V.integer("node_limit", node_limit, 1)
+    amp_eps = DEFAULT_EDGE_WIDTH if amp_edge_width is None else V.positive("amp_edge_width", amp_edge_width)
+    amp_max_iter = V.integer("amp_max_iter", amp_max_iter, 1)
+    amp_tol = V.positive("amp_tol", amp_tol)
+    effective_n_jobs(n_jobs)
+    validate_backend(backend)
+
+    amp_available = bool(amp) and _amp_module() is not None
+    amp_q = quantizer.with_edge_width(amp_eps) if amp_available else None
+    tasks = [(n, _instance_seed(seed, n, k)) for n in sizes for k in range(instances)]
+    fn = functools.partial(_study_instance, quantizer=quantizer.hard(), alpha=alpha, sigma=sigma,
+                           lam=lam, rho=rho, node_limit=node_limit, amp_quantizer=amp_q,
+                           amp_max_iter=amp_max_iter, amp_tol=amp_tol)
+    # large N last in the list: put them first so the slowest tasks start early
+    order = sorted(range(len(tasks)), key=lambda j: -tasks[j][0])
+    res_sorted = parallel_map(fn, [tasks[j] for j in order], n_jobs=n_jobs, backend=backend,
+                              progress=progress, desc="exact", chunk_size=1)
+    results = [None] * len(tasks)
+    for j, r in zip(order, res_sorted):
+        results[j] = r
+
+    keys = list(results[0].keys())
+    per = {k: np.array([r[k] for r in results]).reshape(len(sizes), instances) for k in keys}
+    summary = []
+    for a, n in enumerate(sizes):
+        row = {"n": n}
+        for k in ("eg_exact", "eg_rounded_ridge", "eg_incumbent", "eg_amp", "eg_amp_requantized"):
+            mu, se, cnt = _mean_se(per[k][a])
+            row[k] = mu
+            row[k + "_se"] = se
+        row["not_optimal"] = int(np.sum(~per["optimal"][a]))
+        row["amp_not_converged"] = int(np.sum(~per["amp_converged"][a])) if amp_available else None
+        row["incumbent_improved"] = int(np.sum(per["objective"][a] < per["incumbent_objective"][a]
+                                               * (1 - 1e-12)))
+        row["nodes_mean"] = float(np.mean(per["nodes"][a]))
+        row["nodes_max"] = int(np.max(per["nodes"][a]))
+        row["seconds_mean"] = float(np.mean(per["seconds"][a]))
+        row["seconds_max"] = float(np.max(per["seconds"][a]))
+        summary.append(row)
+    fit = fit_inverse_n(sizes, [r["eg_exact"] for r in summary], [r["eg_exact_se"] for r in summary])
+    rs0 = solve_rs(quantizer.hard(), alpha, sigma, lam, rho)
+    rse = solve_rs(quantizer.with_edge_width(amp_eps), alpha, sigma, lam, rho)
+    rs = {"eg": rs0.eg, "converged": rs0.converged, "status": rs0.status,
+          "edge_width": amp_eps, "eg_edge": rse.eg, "at_edge": rse.at, "rs_phase_edge": rse.rs,
+          "kappa": rse.kappa}
+    if rs0.converged:
+        rs["deviation_sigmas"] = (fit["a"] - rs0.eg) / fit["a_err"] if fit["a_err"] > 0 else math.nan
+    params = {"quantizer": quantizer.hard().to_dict(), "alpha": alpha, "sigma": sigma, "lam": lam,
+              "rho": rho, "instances": instances, "seed": seed, "node_limit": node_limit,
+              "amp": amp_available, "amp_edge_width": amp_eps, "amp_max_iter": amp_max_iter,
+              "amp_tol": amp_tol}
+    return StudyResult(params=params, sizes=sizes, per_instance=per, summary=summary, fit=fit, rs=rs,
+                       amp_available=amp_available)
+
+
+def plot_study(result: StudyResult, path, *, title: str | None = None) -> Path:
+    """Eg against 1/N: exact (with the a + b/N fit extrapolated to 1/N = 0), AMP, rounded ridge, RS."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    from .store import atomic_write_bytes
+    import io
+
+    s = result.summary
+    x = np.array([1.0 / r["n"] for r in s])
+    fig, ax = plt.subplots(figsize=(5.6, 4.8))
+
+    def series(key, label, fmt, **kw):
+        y = np.array([r[key] for r in s], dtype=float)
+        e = np.array([r[key + "_se"] for r in s], dtype=float)
+        if np.all(np.isnan(y)):
+            return
+        ax.errorbar(x, y, yerr=e, fmt=fmt, capsize=2, label=label, **kw)
+
+    series("eg_exact", "exact minimizer", "o", color="C0")
+    if result.amp_available:
+        series("eg_amp_requantized", f"AMP, phi(mbar) (eps={result.rs['edge_width']:g})", "s", color="C2", ms=4)
+    series("eg_rounded_ridge", "rounded ridge", "^", color="C1", ms=4)
+    f = result.fit
+    xx = np.linspace(0.0, x.max() * 1.05, 50)
+    ax.plot(xx, f["a"] + f["b"] * xx, "-", color="C0", lw=1,
+            label=f"fit a + b/N: a = {f['a']:.4f} ± {f['a_err']:.4f}")
+    ax.errorbar([0.0], [f["a"]], yerr=[f["a_err"]], fmt="o", mfc="white", color="C0", capsize=3)
+    if result.rs["converged"]:
+        ax.axhline(result.rs["eg"], color="k", ls="--", lw=1, label=f"RS, eps=0: {result.rs['eg']:.4f}")
+    ax.set_xlabel("1 / N")
+    ax.set_ylabel("Eg")
+    p = result.params
+    q = p["quantizer"]
+    phase = "RS" if result.rs["rs_phase_edge"] else "RSB"
+    ax.set_title(title or (f"{q['scheme']} n_p={q['n_p']} omega={q['omega']:g}, alpha={p['alpha']:g} "
+                           f"sigma={p['sigma']:g} lam={p['lam']:g}\n({phase} at eps={result.rs['edge_width']:g}, "
+                           f"AT={result.rs['at_edge']:.2f}; {p['instances']} instances per N)"), fontsize=8)
+    ax.set_xlim(left=-0.002)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=120)
+    plt.close(fig)
+    return atomic_write_bytes(path, buf.getvalue())
+
+
+def save_study(result: StudyResult, out_dir, stem: str = "exact", *, plot: bool = True) -> list[Path]:
+    """Write ``stem.json`` (metadata + summary + fit + RS), ``stem.csv`` (one row per N),
+    ``stem.npz`` (per-instance arrays) and ``stem.png`` (:func:`plot_study`) to ``out_dir``."""
+    from .store import metadata, write_csv, write_json, write_npz
+
+    out = Path(out_dir)
+    paths = []
+    doc = metadata("exact_study", result.params)
+    doc.update(result.to_dict())
+    paths.append(write_json(out / f"{stem}.json", doc))
+    header = list(result.summary[0].keys())
+    paths.append(write_csv(out / f"{stem}.csv", header, [[r[h] for h in header] for r in result.summary]))
+    arrays = {k: np.asarray(v) for k, v in result.per_instance.items()}
+    paths.append(write_npz(out / f"{stem}.npz", sizes=np.asarray(result.sizes), **arrays))
+    if plot:
+        paths.append(plot_study(result, out / f"{stem}.png"))
+    return paths
+
+
+def load_study(out_dir, stem: str = "exact") -> StudyResult:
+    """Read back what :func:`save_study` wrote (``stem.json`` + ``stem.npz``), e.g. to redraw the plot."""
+    from .store import read_json
+
+    out = Path(out_dir)
+    doc = read_json(out / f"{stem}.json")
+    with np.load(out / f"{stem}.npz") as z:
+        per = {k: z[k] for k in z.files if k != "sizes"}
+
+    def num(v):  # undo store.to_json's NaN -> null and inf -> "inf"
+        return math.nan if v is None else (math.inf if v == "inf" else -math.inf if v == "-inf" else v)
+
+    summary = [{k: (num(v) if k.startswith("eg") else v) for k, v in row.items()} for row in doc["summary"]]
+    fit = {k: num(v) for k, v in doc["fit"].items()}
+    rs = {k: (num(v) if k not in ("converged", "status", "rs_phase_edge") else v) for k, v in doc["rs"].items()}
+    return StudyResult(params=doc["params"], sizes=doc["sizes"], per_instance=per, summary=summary,
+                       fit=fit, rs=rs, amp_available=doc["amp_available"])

@@ -21,6 +21,7 @@ initialization (``mbar^0_i ~ N(0, 1)`` independent of the teacher, ``v^0_i = 1``
 from __future__ import annotations
 
 from dataclasses import dataclass
+import sys as _sys
 
 import math
 
@@ -183,3 +184,14 @@ def state_evolution(quantizer: Quantizer, alpha: float, sigma: float, lam: float
                     eg_final=float(0.5 * (te[-1] + sigma * sigma)), at=float(out[2]),
                     kappa=float(out[3]), converged=status == "converged", iterations=n,
                     status=status, start=(float(v0), float(e0)), edge_width=float(quantizer.edge_width))
+
+
+# ``fastq.state_evolution`` is both this module and (lazily) this function.  Importing the module
+# binds the package attribute to the module, so make the module itself callable: then
+# ``fastq.state_evolution(...)`` works whatever was imported first.
+class _CallableModule(_sys.modules[__name__].__class__):
+    def __call__(self, *args, **kwargs):
+        return state_evolution(*args, **kwargs)
+
+
+_sys.modules[__name__].__class__ = _CallableModule

@@ -37,7 +37,8 @@ def test_grid_64x64(benchmark, variant):
     sweep("uniform", **kw)  # warm-up
     res = benchmark.pedantic(sweep, args=("uniform",), kwargs=kw, rounds=5, iterations=1)
     assert res.n_points == 4096
-    benchmark.extra_info["points_per_second"] = 4096 / benchmark.stats.stats.min
+    if benchmark.stats is not None:  # None under --benchmark-disable (smoke runs)
+        benchmark.extra_info["points_per_second"] = 4096 / benchmark.stats.stats.min
 
 
 def test_single_solve_rs_loop(benchmark):
@@ -46,7 +47,8 @@ def test_single_solve_rs_loop(benchmark):
         q.pieces
     _solve_rs_loop(qs[:10])
     benchmark.pedantic(_solve_rs_loop, args=(qs,), rounds=3, iterations=1)
-    benchmark.extra_info["points_per_second"] = 4096 / benchmark.stats.stats.min
+    if benchmark.stats is not None:  # None under --benchmark-disable (smoke runs)
+        benchmark.extra_info["points_per_second"] = 4096 / benchmark.stats.stats.min
 
 
 def _best(fn, repeats=5):

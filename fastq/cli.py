@@ -9,6 +9,7 @@ Ctrl-C exits with 130 after finished work has been saved by the command.
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import sys
 
@@ -42,6 +43,11 @@ def main(argv=None) -> int:
     except FastqInputError as exc:
         print(f"fastq {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # output piped into e.g. `head`, which closed early: not an error of ours
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
     except KeyboardInterrupt:
         print(f"fastq {args.command}: interrupted; finished work was saved", file=sys.stderr)
         return 130

@@ -12,13 +12,13 @@ Only ratios measured side by side are reported; absolute times depend on the mac
 import subprocess
 import sys
 import textwrap
-import time
 
 import numpy as np
 import pytest
 
 import fastq
 from fastq.amp import amp, amp_batched
+from timing import best_of
 
 N, ALPHA, SIGMA, LAM = 2500, 1.5, 0.1, 0.1
 Q = fastq.Quantizer.from_bits(5, 2.5, edge_width=0.1)
@@ -29,13 +29,7 @@ def instance():
     return fastq.teacher(N, ALPHA, SIGMA, seed=1)
 
 
-def _best(fn, repeat=5):
-    best = np.inf
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-    return best
+_best = best_of  # shared helper in bench/timing.py
 
 
 def _interleaved(X, y, u, r, variance, reps=8, iters=10):

@@ -8,13 +8,13 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-import time
 
 import pytest
 
 from fastq import Quantizer, solve_rs
 
 import naive
+from timing import best_of
 
 POINT = dict(scheme="uniform", n_p=6, omega=2.0, eps=0.05, alpha=1.5, sigma=0.01, lam=0.0)
 
@@ -29,13 +29,7 @@ def _scipy_call():
     return lambda: naive.solve_rs(lv, POINT["eps"], POINT["alpha"], POINT["sigma"], POINT["lam"])
 
 
-def _best_of(fn, repeat):
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-    return best
+_best_of = best_of  # shared helper in bench/timing.py
 
 
 @pytest.mark.parametrize("variant", ["fastq", "scipy"])

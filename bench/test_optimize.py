@@ -7,12 +7,12 @@ warm-started solves are cheaper than a cold one, so the time ratio is below the 
 """
 from __future__ import annotations
 
-import time
 
 import pytest
 
 from fastq import Quantizer, solve_rs
 from fastq.optimize import bit_budget, optimal_omega
+from timing import best_of
 
 MODEL = (1.4, 0.01, 0.01)
 EPS = 0.05
@@ -25,13 +25,7 @@ def _solve_once(spec):
     return solve_rs(q, *MODEL)
 
 
-def _best_time(fn, repeat):
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-    return best
+_best_time = best_of  # shared helper in bench/timing.py
 
 
 @pytest.mark.parametrize("variant", ["solve_rs", "optimal_omega"])

@@ -3,8 +3,6 @@
 Run: ``python -m pytest bench/test_ste.py --benchmark-only -s`` (``-s`` prints the ratios).
 The ratios are measured side by side in one run; no absolute time is asserted.
 """
-import math
-import time
 
 import numpy as np
 import pytest
@@ -12,6 +10,7 @@ import pytest
 from fastq._jit import njit
 from fastq.quantizers import Quantizer
 from fastq.ste import _ste_run, ste_mean_field
+from timing import best_of
 
 
 @njit
@@ -33,13 +32,7 @@ def _sim_call(n, steps, scheme="uniform", n_p=2):
     return fn
 
 
-def _best_of(fn, repeat):
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-    return best
+_best_of = best_of  # shared helper in bench/timing.py
 
 
 @pytest.mark.parametrize("n", [1000, 4000])

@@ -6,13 +6,13 @@ and a loop of single warm ``solve_rs`` calls over the same points as the per-poi
 Goals (issue 4): 2 workers >= 1.7x faster than 1; grid per-point cost within 1.5x of solve_rs.
 Every variant gets a warm-up call first (JIT compiled, loky workers started).
 """
-import time
 
 import numpy as np
 import pytest
 
 from fastq import Quantizer, solve_rs
 from fastq.sweep import sweep
+from timing import best_of
 
 N_P = list(range(1, 65))
 OMEGA = np.linspace(0.05, 10.0, 64)
@@ -52,13 +52,8 @@ def test_single_solve_rs_loop(benchmark):
 
 
 def _best(fn, repeats=5):
-    fn()
-    best = np.inf
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-    return best
+    fn()  # warm-up
+    return best_of(fn, repeats)
 
 
 def test_ratios_side_by_side():

@@ -18,7 +18,7 @@ from . import store
 from .defaults import DEFAULT_EDGE_WIDTH
 from .quantizers import SCHEMES
 from .replica import NoFiniteSolution, ridge
-from .sweep import SweepResult, sweep
+from .sweep import sweep
 
 VARY = ("omega", "alpha", "bits")
 

@@ -333,7 +333,6 @@ def _column_order(A: np.ndarray) -> np.ndarray:
     """
     import scipy.linalg
 
-    n = A.shape[1]
     _, Rp, piv = scipy.linalg.qr(A, mode="economic", pivoting=True)
     dg = np.abs(np.diag(Rp))
     tol = max(A.shape) * np.finfo(np.float64).eps * (dg[0] if dg.size else 0.0)

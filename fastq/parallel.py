@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Sequence
 
 from . import _validate as V
 

@@ -25,7 +25,7 @@ fixed-point iteration).  Public: :func:`solve_rs`, :func:`ridge`, :class:`RSResu
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, asdict, field
+from dataclasses import dataclass, asdict
 import math
 
 import numpy as np

@@ -10,7 +10,7 @@ import pytest
 import fastq
 from fastq.amp import amp, amp_batched, amp_study, training_loss
 from fastq.cli import main as cli_main
-from fastq.state_evolution import SEResult, state_evolution
+from fastq.state_evolution import state_evolution
 from fastq.teacher import generalization_error
 from naive_amp import amp_reference
 

@@ -57,7 +57,7 @@ import numpy as np
 
 from . import _validate as V
 from ._jit import njit
-from .quantizers import Quantizer, _count_le, _count_lt
+from .quantizers import Quantizer, _phi_dphi
 from .replica import CONVERGED, DIVERGED, MAX_ITER, STATUS_NAMES
 from .teacher import as_seed_sequence, generalization_error, spawn_seeds, teacher
 
@@ -157,27 +157,6 @@ def _prodT(X, R, out):
 
 
 # ----------------------------------------------------------------------------- kernel
-@njit
-def _phi_dphi(w, levels, thresholds, eps):
-    """(phi_eps(w), phi_eps'(w)) with one pair of binary searches (same rules as
-    ``quantizers._phi`` / ``quantizers._dphi``)."""
-    if eps == 0.0:
-        return levels[_count_le(thresholds, w)], 0.0
-    half = 0.5 * eps
-    lo = _count_le(thresholds, w - half)
-    hi = _count_lt(thresholds, w + half)
-    val = levels[lo]
-    s = 0.0
-    for k in range(lo, hi):
-        u = (w - thresholds[k]) / eps + 0.5
-        if u > 1.0:
-            u = 1.0
-        elif u < 0.0:
-            u = 0.0
-        dk = levels[k + 1] - levels[k]
-        val += dk * u
-        s += dk
-    return val, s / eps
 
 
 @njit

@@ -288,6 +288,31 @@ def _fp_solve(faces, cell_phi, cell_bin, n_bins, nodes, weights, masses, eta, si
 
 
 @njit
+def _record_state(w0, levels, kk, sigma, r, eg_rec, m_rec, q_rec, bin_rec):
+    """Record Eg, m, Q and the bin fractions of weights sitting at levels ``kk`` into row ``r``;
+    returns ``sum_i (w0_i - phi_i)^2``.  Shared by the particle solver and the STE simulation."""
+    n = w0.shape[0]
+    s2 = 0.0
+    sm = 0.0
+    sq2 = 0.0
+    for k in range(bin_rec.shape[1]):
+        bin_rec[r, k] = 0.0
+    for i in range(n):
+        ph = levels[kk[i]]
+        d = w0[i] - ph
+        s2 += d * d
+        sm += w0[i] * ph
+        sq2 += ph * ph
+        bin_rec[r, kk[i]] += 1.0
+    for k in range(bin_rec.shape[1]):
+        bin_rec[r, k] /= n
+    eg_rec[r] = 0.5 * (s2 / n + sigma * sigma)
+    m_rec[r] = sm / n
+    q_rec[r] = sq2 / n
+    return s2
+
+
+@njit
 def _particles(w0, levels, thresholds, eta, sigma, dt, n_sub, n_rec, rng,
                eg_rec, m_rec, q_rec, bin_rec):
     """Euler-Maruyama for the McKean-Vlasov particle system (all particles start at w = 0);
@@ -301,21 +326,7 @@ def _particles(w0, levels, thresholds, eta, sigma, dt, n_sub, n_rec, rng,
         kk[i] = k0
     sq = math.sqrt(dt)
     for r in range(n_rec):
-        s2 = 0.0
-        sm = 0.0
-        sq2 = 0.0
-        for k in range(n_th + 1):
-            bin_rec[r, k] = 0.0
-        for i in range(n):
-            ph = levels[kk[i]]
-            d = w0[i] - ph
-            s2 += d * d
-            sm += w0[i] * ph
-            sq2 += ph * ph
-            bin_rec[r, kk[i]] += 1.0 / n
-        eg_rec[r] = 0.5 * (s2 / n + sigma * sigma)
-        m_rec[r] = sm / n
-        q_rec[r] = sq2 / n
+        s2 = _record_state(w0, levels, kk, sigma, r, eg_rec, m_rec, q_rec, bin_rec)
         if r == n_rec - 1:
             break
         for step in range(n_sub):

@@ -98,36 +98,42 @@ def _count_lt(t, x):
 
 
 @njit
-def _phi(w, levels, thresholds, eps):
-    """phi_eps(w) for one weight.  eps = 0: nearest level (ties at a threshold go up)."""
+def _phi_dphi(w, levels, thresholds, eps):
+    """(phi_eps(w), phi_eps'(w)) for one weight from one binary search.
+
+    eps = 0: nearest level (ties at a threshold go up) and derivative 0.  Otherwise the ramps
+    with ``t_k <= w - eps/2`` are fully on, those with ``t_k >= w + eps/2`` off, and the few in
+    between contribute ``D_k * clip((w - t_k)/eps + 1/2, 0, 1)`` and ``D_k / eps``.
+    """
     if eps == 0.0:
-        return levels[_count_le(thresholds, w)]
+        return levels[_count_le(thresholds, w)], 0.0
     half = 0.5 * eps
     lo = _count_le(thresholds, w - half)  # ramps fully switched on
     hi = _count_lt(thresholds, w + half)  # ramps at least partly on
     val = levels[lo]
+    s = 0.0
     for k in range(lo, hi):
         u = (w - thresholds[k]) / eps + 0.5
         if u > 1.0:
             u = 1.0
         elif u < 0.0:
             u = 0.0
-        val += (levels[k + 1] - levels[k]) * u
-    return val
+        dk = levels[k + 1] - levels[k]
+        val += dk * u
+        s += dk
+    return val, s / eps
+
+
+@njit
+def _phi(w, levels, thresholds, eps):
+    """phi_eps(w) for one weight (see ``_phi_dphi``)."""
+    return _phi_dphi(w, levels, thresholds, eps)[0]
 
 
 @njit
 def _dphi(w, levels, thresholds, eps):
     """d phi_eps / dw for one weight (0 for the hard quantizer away from thresholds)."""
-    if eps == 0.0:
-        return 0.0
-    half = 0.5 * eps
-    lo = _count_le(thresholds, w - half)
-    hi = _count_lt(thresholds, w + half)
-    s = 0.0
-    for k in range(lo, hi):
-        s += levels[k + 1] - levels[k]
-    return s / eps
+    return _phi_dphi(w, levels, thresholds, eps)[1]
 
 
 @njit

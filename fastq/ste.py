@@ -167,23 +167,7 @@ def _ste_run(w0, levels, thresholds, eta, sigma, n_steps, record_every, rng,
     r = 0
     for t in range(n_steps + 1):
         if t % record_every == 0:
-            e2 = 0.0
-            sm = 0.0
-            sq = 0.0
-            for k in range(n_th + 1):
-                bin_rec[r, k] = 0.0
-            for i in range(n):
-                ph = levels[kk[i]]
-                d = w0[i] - ph
-                e2 += d * d
-                sm += w0[i] * ph
-                sq += ph * ph
-                bin_rec[r, kk[i]] += 1.0
-            for k in range(n_th + 1):
-                bin_rec[r, k] /= n
-            eg_rec[r] = 0.5 * (e2 / n + sigma * sigma)
-            m_rec[r] = sm / n
-            q_rec[r] = sq / n
+            FP._record_state(w0, levels, kk, sigma, r, eg_rec, m_rec, q_rec, bin_rec)
             r += 1
         if t == n_steps:
             break

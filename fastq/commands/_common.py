@@ -26,8 +26,11 @@ def _float(text):
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
 
 
-def add_quantizer_args(p: argparse.ArgumentParser, *, omega_required: bool = True, bits_range: bool = False):
-    g = p.add_argument_group("quantizer")
+def add_quantizer_args(p: argparse.ArgumentParser, *, omega_required: bool = True, bits_range: bool = False,
+                       edge_width: bool = True, title: str = "quantizer"):
+    """--scheme, --n-p | --bits [| --bits-range], --omega, and --edge-width unless ``edge_width``
+    is False (commands that use the hard quantizer only)."""
+    g = p.add_argument_group(title)
     g.add_argument("--scheme", choices=("uniform", "log"), default="uniform",
                    help="level spacing: uniform, or log (widths doubling away from 0) (default: uniform)")
     ex = g.add_mutually_exclusive_group(required=True)
@@ -40,6 +43,8 @@ def add_quantizer_args(p: argparse.ArgumentParser, *, omega_required: bool = Tru
     if omega_required:
         g.add_argument("--omega", type=_float, required=True, metavar="W",
                        help="clipping range: outermost levels are +-omega (> 0, weight units)")
+    if not edge_width:
+        return g
     g.add_argument("--edge-width", type=_float, default=DEFAULT_EDGE_WIDTH, metavar="E",
                    help=f"edge width eps of the smoothed quantizer (>= 0, weight units; 0 = hard "
                         f"rounding) (default: {DEFAULT_EDGE_WIDTH})")

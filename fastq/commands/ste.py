@@ -21,16 +21,7 @@ def register(sub):
                     "the mean-field (Fokker-Planck) trajectory Eg(tau), tau = t/N, and with --n a "
                     "finite-N simulation averaged over runs with standard errors. The quantizer is "
                     "the hard one (edge width 0); there is no --edge-width option.")
-    g = p.add_argument_group("quantizer (hard, edge width 0)")
-    g.add_argument("--scheme", choices=("uniform", "log"), default="uniform",
-                   help="level spacing: uniform, or log (widths doubling away from 0) (default: uniform)")
-    ex = g.add_mutually_exclusive_group(required=True)
-    ex.add_argument("--n-p", type=C._float, metavar="N",
-                    help="number of sub-intervals of [-omega, omega] (integer >= 1; n_p + 1 levels)")
-    ex.add_argument("--bits", type=C._float, metavar="B",
-                    help="bits b = log2(n_p + 2); must give an integer n_p (e.g. 2, 3, 4)")
-    g.add_argument("--omega", type=C._float, required=True, metavar="W",
-                   help="clipping range: outermost levels are +-omega (> 0, weight units)")
+    C.add_quantizer_args(p, edge_width=False, title="quantizer (hard, edge width 0)")
     m = p.add_argument_group("model and training")
     m.add_argument("--eta", type=C._float, required=True, help="learning rate, in (0, 2)")
     m.add_argument("--sigma", type=C._float, required=True, help="label noise standard deviation (>= 0)")

@@ -59,6 +59,6 @@ def test_ratio_side_by_side(case, record_property):
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_bit_budget(benchmark, jobs):
-    kw = dict(bits=range(2, 9), schemes=["uniform", "log"], edge_width=EPS, jobs=jobs)
+    kw = dict(bits=range(2, 9), schemes=["uniform", "log"], edge_width=EPS, n_jobs=jobs)
     bit_budget(*MODEL, **kw)  # warm-up (also starts the loky workers)
     benchmark.pedantic(lambda: bit_budget(*MODEL, **kw), rounds=3, iterations=1)

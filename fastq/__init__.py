@@ -1,4 +1,4 @@
-"""fastq: typical-case (replica-method) analysis of weight-quantized learning.
+"""fastq: the theory of weight-quantized learning with the tools of statistical physics.
 
 Quick start::
 
@@ -6,45 +6,43 @@ Quick start::
     q = fastq.Quantizer.from_bits(3, omega=2.0, edge_width=0.05)
     r = fastq.solve_rs(q, alpha=1.5, sigma=0.01, lam=0.0)
     r.eg, r.at, r.rs
+
+The package is a house of one home per system (``replica``, ``message_passing``, ``exact``,
+``studies``, ``ste``, ...) on shared blocks (quantizers, Gaussian moments, parallel map, result
+files) with the faces on top (``plotting``, ``figures``, ``cli``); ``docs/architecture.md``
+walks through it.  Every public name is importable from here; no module shares its name with a
+function.
 """
-from importlib.metadata import PackageNotFoundError, version as _pkg_version
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _pkg_version
 
 try:  # the installed distribution's version; a source checkout falls back to the literal
     __version__ = _pkg_version("fastq")
 except PackageNotFoundError:  # pragma: no cover
-    __version__ = "0.1.0"
+    __version__ = "0.2.0"
 
 from ._validate import FastqInputError
 from .defaults import DEFAULT_EDGE_WIDTH
+from .exact import ExactResult, ExactStudyResult, exact_erm, exact_study
 from .gauss import gaussian_moments
+from .message_passing import AMPResult, AMPStudyResult, amp, amp_batched, amp_study
 from .quantizers import Quantizer
-from .replica import NoFiniteSolution, RSResult, ridge, solve_rs
+from .replica import (NoFiniteSolution, RSResult, SEResult, ridge, rs_map, solve_rs,
+                      state_evolution)
+from .ste import (STEStationaryResult, STETrajectoryResult, ste_mean_field, ste_simulate,
+                  ste_stationary)
+from .studies import (BitBudgetResult, CurvesResult, OmegaOptimumResult, PhaseDiagramResult,
+                      SweepResult, bit_budget, curves, optimal_omega, phase_diagram, rs_boundary,
+                      sweep)
 from .teacher import teacher
 
-# Capabilities in their own modules, imported on first use so `import fastq` stays light.
-_LAZY = {
-    "amp": "fastq.amp",
-    "amp_batched": "fastq.amp",
-    "state_evolution": "fastq.state_evolution",
-    "exact_erm": "fastq.exact",
-    "optimal_omega": "fastq.optimize",
-    "bit_budget": "fastq.optimize",
-    "sweep": "fastq.sweep",
-    "ste_simulate": "fastq.ste",
-    "ste_mean_field": "fastq.ste",
-    "ste_stationary": "fastq.ste",
-}
-
-
-def __getattr__(name):
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'fastq' has no attribute {name!r}")
-
-
 __all__ = [
-    "__version__", "FastqInputError", "NoFiniteSolution", "DEFAULT_EDGE_WIDTH", "Quantizer",
-    "RSResult", "gaussian_moments", "ridge", "solve_rs", "teacher",
+    "__version__", "DEFAULT_EDGE_WIDTH", "FastqInputError", "NoFiniteSolution",
+    "AMPResult", "AMPStudyResult", "BitBudgetResult", "CurvesResult", "ExactResult",
+    "ExactStudyResult", "OmegaOptimumResult", "PhaseDiagramResult", "Quantizer", "RSResult",
+    "SEResult", "STEStationaryResult", "STETrajectoryResult", "SweepResult",
+    "amp", "amp_batched", "amp_study", "bit_budget", "curves", "exact_erm", "exact_study",
+    "gaussian_moments", "optimal_omega", "phase_diagram", "ridge", "rs_boundary", "rs_map",
+    "solve_rs", "state_evolution", "ste_mean_field", "ste_simulate", "ste_stationary", "sweep",
+    "teacher",
 ]

@@ -147,3 +147,20 @@ def gaussian_moments(breaks, intercepts, slopes, centres=None) -> GaussianMoment
         if not np.all(np.isfinite(arr)):
             raise V.FastqInputError(f"{name} must be finite")
     return GaussianMoments(*_pl_moments(br, c, s, m))
+
+
+def gauss_legendre(a, b, n: int):
+    """Gauss-Legendre nodes and weights of order ``n`` on each interval ``[a_j, b_j]``.
+
+    ``a`` and ``b`` are scalars or equal-length 1-D arrays (a composite rule); returns flat
+    arrays ``nodes, weights`` (intervals in order, ``n`` nodes each) such that
+    ``sum(weights * f(nodes))`` approximates ``sum_j int_{a_j}^{b_j} f``.  The one place fastq
+    builds a Gauss-Legendre rule (``numpy.polynomial.legendre.leggauss`` on [-1, 1], mapped).
+    """
+    x, wq = np.polynomial.legendre.leggauss(int(n))
+    a = np.atleast_1d(np.asarray(a, dtype=np.float64))
+    b = np.atleast_1d(np.asarray(b, dtype=np.float64))
+    half = 0.5 * (b - a)
+    nodes = (half[:, None] * x[None, :] + 0.5 * (a + b)[:, None]).ravel()
+    weights = (half[:, None] * wq[None, :]).ravel()
+    return nodes, weights

@@ -26,15 +26,18 @@ from . import _validate as V
 BACKENDS = ("loky", "threading", "dask")
 
 
-def effective_n_jobs(n_jobs: int | None) -> int:
-    """``None`` or 0 -> 1; -1 -> all cores; otherwise the number given (>= 1)."""
-    if n_jobs is None or n_jobs == 0:
+def effective_n_jobs(n_jobs: int | None, name: str = "n_jobs") -> int:
+    """``None`` -> 1; -1 -> all cores; otherwise the number given, which must be >= 1.
+
+    ``name`` is the parameter named in the error message (the CLI passes ``"jobs"``).
+    """
+    if n_jobs is None:
         return 1
-    n = V.integer("jobs", n_jobs, -1)
+    n = V.integer(name, n_jobs)
     if n == -1:
         return os.cpu_count() or 1
     if n < 1:
-        raise V.FastqInputError(f"jobs must be >= 1 or -1 for all cores (got {n_jobs})")
+        raise V.FastqInputError(f"{name} must be an integer >= 1, or -1 for all cores (got {n_jobs!r})")
     return n
 
 

@@ -34,38 +34,67 @@ SCHEMES = ("uniform", "log")
 
 
 # ----------------------------------------------------------------------------- level sets
-def uniform_levels(n_p: int, omega: float) -> np.ndarray:
-    """Levels of the uniform quantizer: ``d_k = -omega + 2 omega k / n_p``, k = 0..n_p."""
-    k = np.arange(n_p + 1, dtype=np.float64)
-    lv = -omega + 2.0 * omega * k / n_p
-    lv[0], lv[-1] = -omega, omega
-    if n_p % 2 == 0:
-        lv[n_p // 2] = 0.0
-    return lv
+@njit
+def _levels(log_scheme, n_p, omega):
+    """The ``n_p + 1`` sorted levels of the uniform (``log_scheme=False``) or log quantizer.
 
+    The one implementation of both level sets, used by :class:`Quantizer` and by the sweep
+    kernels (so a grid point and a ``Quantizer`` with the same parameters share their levels
+    bit for bit by construction).
 
-def log_levels(n_p: int, omega: float) -> np.ndarray:
-    """Levels of the logarithmic (uniform-in-log-domain) quantizer.
-
-    The sub-interval(s) next to zero have width ``D0`` and each further one is twice its inner
-    neighbour; the outermost levels sit at ``+-omega`` (the paper's eq. (1) with span 2 omega).
-
-    * even n_p: 0 is a level, widths ``D0 2^j`` (j = 0..n_p/2-1) per side,
+    * uniform: ``d_k = -omega + 2 omega k / n_p``, with the end levels exactly ``+-omega`` and,
+      for even ``n_p``, the middle level exactly 0;
+    * log, even n_p: 0 is a level, widths ``D0 2^j`` (j = 0..n_p/2-1) per side,
       ``D0 = 2 omega / (2^((n_p+2)/2) - 2)``;
-    * odd n_p: a central interval ``(-D0/2, D0/2)``, then widths ``D0 2^j`` (j = 1..(n_p-1)/2),
-      ``D0 = 2 omega / (2^((n_p+3)/2) - 3)``.
+    * log, odd n_p: a central interval ``(-D0/2, D0/2)``, then widths ``D0 2^j``
+      (j = 1..(n_p-1)/2), ``D0 = 2 omega / (2^((n_p+3)/2) - 3)``;
+
+    the outermost log levels are set to ``+-omega`` exactly (the paper's eq. (1) with span
+    ``2 omega``; see ``docs/theory.md``).
     """
+    lv = np.empty(n_p + 1)
+    if not log_scheme:
+        for k in range(n_p + 1):
+            lv[k] = -omega + 2.0 * omega * k / n_p
+        lv[0] = -omega
+        lv[n_p] = omega
+        if n_p % 2 == 0:
+            lv[n_p // 2] = 0.0
+        return lv
     if n_p % 2 == 0:
         half = n_p // 2
         d0 = 2.0 * omega / (2.0 ** ((n_p + 2) / 2) - 2.0)
-        pos = d0 * (2.0 ** np.arange(half + 1, dtype=np.float64) - 1.0)  # 0, D0, 3D0, ...
-        pos[-1] = omega
-        return np.concatenate([-pos[:0:-1], pos])
+        for j in range(half + 1):
+            v = d0 * (2.0 ** j - 1.0)
+            if j == half:
+                v = omega
+            lv[half + j] = v
+            lv[half - j] = -v
+        lv[half] = 0.0
+        return lv
     half = (n_p - 1) // 2
     d0 = 2.0 * omega / (2.0 ** ((n_p + 3) / 2) - 3.0)
-    pos = d0 / 2.0 + d0 * (2.0 ** (np.arange(half + 1, dtype=np.float64) + 1.0) - 2.0)
-    pos[-1] = omega
-    return np.concatenate([-pos[::-1], pos])
+    for j in range(half + 1):
+        v = d0 / 2.0 + d0 * (2.0 ** (j + 1.0) - 2.0)
+        if j == half:
+            v = omega
+        lv[half + 1 + j] = v
+        lv[half - j] = -v
+    return lv
+
+
+def uniform_levels(n_p: int, omega: float) -> np.ndarray:
+    """Levels of the uniform quantizer, ``d_k = -omega + 2 omega k / n_p`` (kernel ``_levels``)."""
+    return _levels(False, int(n_p), float(omega))
+
+
+def log_levels(n_p: int, omega: float) -> np.ndarray:
+    """Levels of the logarithmic (uniform-in-log-domain) quantizer (kernel ``_levels``).
+
+    The sub-interval(s) next to zero have width ``D0`` and each further one is twice its inner
+    neighbour; the outermost levels sit at ``+-omega`` (the paper's eq. (1) with span 2 omega).
+    """
+    return _levels(True, int(n_p), float(omega))
 
 
 # ----------------------------------------------------------------------------- kernels
@@ -200,6 +229,8 @@ def _piece_table(levels, thresholds, eps):
 def n_p_from_bits(bits) -> int:
     """The number of sub-intervals for ``bits``: ``n_p = 2**bits - 2``, which must be an integer >= 1."""
     b = V.positive("bits", bits)
+    if b > 16.0:
+        raise V.FastqInputError(f"bits must be <= 16 (got {b!r})")
     x = 2.0**b - 2.0
     r = round(x)
     if abs(x - r) > 1e-9 * max(1.0, abs(x)) or r < 1:
@@ -207,8 +238,6 @@ def n_p_from_bits(bits) -> int:
             f"bits must give an integer n_p = 2**bits - 2 >= 1, i.e. bits = log2(n_p + 2) "
             f"(e.g. 2, 3, 4 or log2(5)); got bits={b!r}, n_p={x:.6g}"
         )
-    if r > MAX_N_P_UNIFORM:
-        raise V.FastqInputError(f"bits must be <= 16 (got {b!r})")
     return int(r)
 
 
@@ -239,17 +268,24 @@ class Quantizer:
         if scheme not in SCHEMES:
             raise V.FastqInputError(f"scheme must be one of {', '.join(SCHEMES)} (got {scheme!r})")
         max_np = MAX_N_P_UNIFORM if scheme == "uniform" else MAX_N_P_LOG
-        self.scheme = scheme
-        self.n_p = V.integer("n_p", n_p, 1, max_np)
-        self.omega = V.positive("omega", omega)
-        self.edge_width = V.nonnegative("edge_width", edge_width)
-        lv = uniform_levels(self.n_p, self.omega) if scheme == "uniform" else log_levels(self.n_p, self.omega)
+        n_p = V.integer("n_p", n_p, 1, max_np)
+        omega = V.positive("omega", omega)
+        edge_width = V.nonnegative("edge_width", edge_width)
+        lv = _levels(scheme == "log", n_p, omega)
         lv.setflags(write=False)
         th = 0.5 * (lv[1:] + lv[:-1])
         th.setflags(write=False)
-        self.levels = lv
-        self.thresholds = th
-        self._pieces = None
+        for name, value in (("scheme", scheme), ("n_p", n_p), ("omega", omega),
+                            ("edge_width", edge_width), ("levels", lv), ("thresholds", th),
+                            ("_pieces", None)):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"Quantizer is immutable; build a new one (e.g. with_edge_width) "
+                             f"instead of setting {name!r}")
+
+    def __delattr__(self, name):
+        raise AttributeError("Quantizer is immutable")
 
     # -- constructors ---------------------------------------------------------------------
     @classmethod
@@ -289,7 +325,10 @@ class Quantizer:
     def pieces(self):
         """``(breaks, value, slope, centre)`` of phi_eps as a piecewise-linear function (cached)."""
         if self._pieces is None:
-            self._pieces = _piece_table(self.levels, self.thresholds, self.edge_width)
+            pieces = _piece_table(self.levels, self.thresholds, self.edge_width)
+            for arr in pieces:
+                arr.setflags(write=False)
+            object.__setattr__(self, "_pieces", pieces)
         return self._pieces
 
     # -- evaluation -----------------------------------------------------------------------

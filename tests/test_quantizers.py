@@ -8,7 +8,7 @@ from scipy import integrate
 from fastq import FastqInputError, Quantizer
 from fastq.quantizers import log_levels, n_p_from_bits, uniform_levels
 
-import naive
+from tests.replica import naive_rs as naive
 
 SCHEMES = ["uniform", "log"]
 

@@ -1,42 +1,57 @@
-"""The paper's figures, one module per figure (``fig01`` ... ``fig10``).
+"""The figures of each system's paper, grouped: compute -> data files -> PNG.
 
-Every module defines ``make(out_dir, *, quick=False, jobs=1, progress=False) -> list[Path]``,
-which computes the data, writes it (NPZ/CSV + JSON metadata with the fastq version) next to the
-PNG in ``out_dir`` and returns the written paths.  ``quick=True`` uses coarse grids (smoke tests).
-Settings the paper does not give are chosen in each module's docstring and saved in its JSON.
+Each group is a module (or package) of this package exposing ``FIGURES``, a dict from figure
+name to a maker ``make(out_dir, *, quick=False, n_jobs=1, progress=False) -> list[Path]`` that
+computes the data, writes it (NPZ/CSV + JSON metadata with every setting and the fastq version)
+next to the PNG in ``out_dir`` and returns the written paths.  ``quick=True`` uses coarse grids
+(smoke tests).  Settings a paper does not give are chosen in each maker's docstring and saved in
+its JSON.  Groups:
+
+* ``replica`` -- the ten figures of Kashiwamura, Sakata & Imaizumi (2024), ``fig01`` .. ``fig10``;
+* ``ste`` -- online STE training (``ste_trajectories``, ``ste_stationary``).
 """
 from __future__ import annotations
 
 import importlib
-import pkgutil
-import re
 from pathlib import Path
 
-FIGURES = tuple(f"fig{k:02d}" for k in range(1, 11))
+from .. import _validate as V
+
+#: group name -> module holding its FIGURES dict (imported on demand: figures are heavy)
+GROUPS = {"replica": "fastq.figures.replica", "ste": "fastq.figures.ste"}
+#: the group ``fastq figures`` makes by default
+DEFAULT_GROUP = "replica"
 
 
-def available() -> list[str]:
-    """Names of the figure modules present in this package (``figNN``), sorted."""
-    names = [m.name for m in pkgutil.iter_modules(__path__) if re.fullmatch(r"fig\d\d", m.name)]
-    return sorted(names)
+def figures_of(group: str) -> dict:
+    """``{name: maker}`` of one group."""
+    if group not in GROUPS:
+        raise V.FastqInputError(f"group must be one of {', '.join(GROUPS)} (got {group!r})")
+    return dict(importlib.import_module(GROUPS[group]).FIGURES)
 
 
-def missing() -> list[str]:
-    """Figures of the paper (fig01..fig10) with no module here."""
-    have = set(available())
-    return [f for f in FIGURES if f not in have]
+def catalogue() -> dict:
+    """``{group: [figure names]}`` of every group."""
+    return {g: list(figures_of(g)) for g in GROUPS}
 
 
-def load(name: str):
-    """Import ``fastq.figures.<name>``."""
-    return importlib.import_module(f"{__name__}.{name}")
+def find(name: str) -> tuple[str, object]:
+    """``(group, maker)`` of a figure by name (``"fig02"``, ``"2"`` for ``fig02``, ``"ste_stationary"``)."""
+    key = str(name).strip()
+    if key.isdigit():
+        key = f"fig{int(key):02d}"
+    for g in GROUPS:
+        figs = figures_of(g)
+        if key in figs:
+            return g, figs[key]
+    known = ", ".join(n for names in catalogue().values() for n in names)
+    raise V.FastqInputError(f"figure must be one of {known} (got {name!r})")
 
 
-def make(name: str, out_dir, *, quick=False, jobs=1, progress=False) -> list[Path]:
-    """Make one figure by name (``"fig02"`` or ``2``)."""
-    if not isinstance(name, str) or not name.startswith("fig"):
-        name = f"fig{int(name):02d}"
-    return load(name).make(Path(out_dir), quick=quick, jobs=jobs, progress=progress)
+def make(name: str, out_dir, *, quick: bool = False, n_jobs: int = 1, progress: bool = False) -> list[Path]:
+    """Make one figure by name (see :func:`find`); returns the written paths."""
+    _, maker = find(name)
+    return maker(Path(out_dir), quick=quick, n_jobs=n_jobs, progress=progress)
 
 
 def figure_meta(name: str, settings: dict, **extra) -> dict:

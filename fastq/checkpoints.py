@@ -1,0 +1,147 @@
+"""Checkpointed parallel work: finished chunks are kept on disk and reused by a rerun.
+
+:func:`run_chunks` is the one mechanism behind every resumable computation in fastq (sweeps,
+curves, studies over instances or models).  Work is cut into chunks that never depend on the
+number of workers; each finished chunk -- a dict of NumPy arrays or scalars -- is written
+atomically to ``<checkpoint_dir>/<kind>-<hash>/chunk_NNNNN.npz``, where ``hash`` covers every
+input that affects the values (and the chunking).  A rerun with the same inputs loads the
+finished chunks and computes only the rest; a run with other inputs uses another folder, so
+runs never overwrite each other's work.  An unreadable chunk file (a crash between write and
+rename cannot produce one, but a full disk can) is recomputed.
+
+Once the caller has written its final result it calls :func:`remove_checkpoints` so that
+checkpoints do not accumulate.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from . import store
+from .parallel import parallel_map
+
+
+def input_key(kind: str, inputs: dict) -> str:
+    """``<kind>-<20 hex digits>``: a hash of ``inputs`` (floats by ``repr``, so exact)."""
+    blob = json.dumps({"kind": kind, "inputs": _canonical(inputs), "format": 2}, sort_keys=True)
+    return f"{kind}-{hashlib.sha256(blob.encode()).hexdigest()[:20]}"
+
+
+def _canonical(x):
+    if isinstance(x, dict):
+        return {str(k): _canonical(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_canonical(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return [_canonical(v) for v in x.tolist()]
+    if isinstance(x, (bool, np.bool_)):
+        return bool(x)
+    if isinstance(x, (int, np.integer)):
+        return int(x)
+    if isinstance(x, (float, np.floating)):
+        return repr(float(x))
+    if hasattr(x, "to_dict"):
+        return _canonical(x.to_dict())
+    return x if x is None or isinstance(x, str) else repr(x)
+
+
+@dataclass(frozen=True)
+class ChunkRun:
+    """What :func:`run_chunks` did: the results in chunk order and where they came from."""
+
+    results: list
+    computed: tuple
+    folder: Path | None
+
+    @property
+    def n_computed(self) -> int:
+        """Chunks computed in this call."""
+        return len(self.computed)
+
+    @property
+    def n_reused(self) -> int:
+        """Chunks loaded from checkpoints."""
+        return len(self.results) - len(self.computed)
+
+
+def _chunk_file(folder: Path, index: int) -> Path:
+    return folder / f"chunk_{index:05d}.npz"
+
+
+def _load(path: Path):
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return {k: (z[k].item() if z[k].ndim == 0 else z[k]) for k in z.files}
+    except (OSError, ValueError, EOFError, KeyError):
+        return None
+
+
+def run_chunks(fn: Callable, chunks: Sequence, *, kind: str, inputs: dict, checkpoint_dir=None,
+               n_jobs=1, backend: str = "loky", scheduler=None, progress: bool = False,
+               desc: str = "fastq") -> ChunkRun:
+    """``[fn(c) for c in chunks]`` in parallel, with finished chunks checkpointed and reused.
+
+    Parameters
+    ----------
+    fn : picklable callable of one chunk returning a dict of arrays/scalars (deterministic in its
+        chunk: derive every seed from the chunk, never from worker state)
+    chunks : sequence of picklable chunk descriptions
+    kind, inputs : name of the computation and every input that affects the values; together they
+        name the checkpoint folder (:func:`input_key`)
+    checkpoint_dir : folder for checkpoints, or None for no checkpointing
+    n_jobs, backend, scheduler, progress, desc : see :func:`fastq.parallel.parallel_map`
+    """
+    chunks = list(chunks)
+    done: dict[int, dict] = {}
+    folder = None
+    if checkpoint_dir is not None:
+        folder = Path(checkpoint_dir) / input_key(kind, inputs)
+        for ci in range(len(chunks)):
+            f = _chunk_file(folder, ci)
+            if f.exists():
+                res = _load(f)
+                if res is not None:
+                    done[ci] = res
+        if not (folder / "inputs.json").exists():
+            store.write_json(folder / "inputs.json", store.metadata(kind, inputs))
+    todo = [ci for ci in range(len(chunks)) if ci not in done]
+
+    def on_result(i, res):
+        ci = todo[i]
+        done[ci] = res
+        if folder is not None:
+            store.write_npz(_chunk_file(folder, ci), **res)
+
+    parallel_map(functools.partial(_call, fn), [chunks[ci] for ci in todo], n_jobs=n_jobs,
+                 backend=backend, scheduler=scheduler, chunk_size=1, progress=progress, desc=desc,
+                 on_result=on_result)
+    return ChunkRun(results=[done[ci] for ci in range(len(chunks))], computed=tuple(todo),
+                    folder=folder)
+
+
+def _call(fn, chunk):
+    out = fn(chunk)
+    if not isinstance(out, dict):
+        raise TypeError(f"a checkpointed chunk must return a dict of arrays (got {type(out).__name__})")
+    return out
+
+
+def remove_checkpoints(folder) -> None:
+    """Delete a finished run's checkpoint folder (``ChunkRun.folder``; None is a no-op) and its
+    parent if that is left empty."""
+    if folder is None or not Path(folder).exists():
+        return
+    folder = Path(folder)
+    shutil.rmtree(folder, ignore_errors=True)
+    parent = folder.parent
+    try:
+        parent.rmdir()  # only succeeds when empty
+    except OSError:
+        pass

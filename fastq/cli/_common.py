@@ -1,0 +1,88 @@
+"""The CLI's parser class, number parsing and output (one spelling per idea across commands).
+
+Options shared by several commands are declared once in :mod:`fastq.cli._options`.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+
+from .. import _validate as V
+from ..store import to_json
+
+
+class FastqArgumentParser(argparse.ArgumentParser):
+    """argparse with one-line errors (no usage dump) and exit code 2."""
+
+    def error(self, message):  # noqa: D401
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _float(text):
+    """Parse a float without judging its range (ranges are checked with named messages later)."""
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+
+
+def add_json_arg(p):
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout (no progress bar)")
+
+
+def emit(obj: dict, as_json: bool, *, title: str | None = None, file=None):
+    """Print ``obj`` as one JSON object, or as aligned ``key  value`` lines."""
+    out = file or sys.stdout
+    if as_json:
+        print(to_json(obj, indent=None), file=out)
+        return
+    if title:
+        print(title, file=out)
+    width = max((len(k) for k in obj), default=0)
+    for k, v in obj.items():
+        print(f"  {k:<{width}}  {_human(v)}", file=out)
+
+
+def _human(v):
+    if isinstance(v, float):
+        if math.isinf(v) or math.isnan(v):
+            return str(v)
+        return f"{v:.10g}"
+    if isinstance(v, (list, tuple)) and len(v) > 8:
+        return f"[{len(v)} values]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k}: {_human(x)}" for k, x in v.items()) + "}"
+    return str(v)
+
+
+def parse_int_range(name: str, text: str) -> list[int]:
+    """'LO:HI' -> every integer from LO to HI inclusive (LO <= HI)."""
+    parts = str(text).split(":")
+    if len(parts) != 2:
+        raise V.FastqInputError(f"{name} must be LO:HI with integers LO <= HI (got {text!r})")
+    lo = V.integer(f"{name} LO", parts[0])
+    hi = V.integer(f"{name} HI", parts[1])
+    if hi < lo:
+        raise V.FastqInputError(f"{name} must be LO:HI with LO <= HI (got {text!r})")
+    return list(range(lo, hi + 1))
+
+
+def parse_float_grid(name: str, text: str, *, positive: bool = False) -> list[float]:
+    """'LO:HI:COUNT' -> COUNT evenly spaced values from LO to HI inclusive; 'X' -> [X]."""
+    import numpy as np
+
+    parts = str(text).split(":")
+    chk = V.positive if positive else (lambda n, v: V._as_float(n, v))
+    if len(parts) == 1:
+        return [chk(name, parts[0])]
+    if len(parts) != 3:
+        raise V.FastqInputError(f"{name} must be LO:HI:COUNT (got {text!r})")
+    lo = chk(f"{name} LO", parts[0])
+    hi = chk(f"{name} HI", parts[1])
+    count = V.integer(f"{name} COUNT", parts[2], 1, 100_000)
+    if hi < lo:
+        raise V.FastqInputError(f"{name} must have LO <= HI (got {text!r})")
+    if count == 1 and hi != lo:
+        raise V.FastqInputError(f"{name} COUNT must be >= 2 when LO < HI (got {text!r})")
+    return [float(v) for v in np.linspace(lo, hi, count)]

@@ -1,0 +1,99 @@
+"""Options shared by several subcommands, declared once: quantizer, model, parallel execution."""
+from __future__ import annotations
+
+import argparse
+
+from .. import _validate as V
+from ..defaults import DEFAULT_EDGE_WIDTH
+from ..parallel import BACKENDS, effective_n_jobs, validate_backend
+from ..quantizers import Quantizer, n_p_from_bits
+from ._common import _float
+
+#: where resumable commands keep finished chunks, under their --out directory
+CHECKPOINT_DIRNAME = ".fastq-checkpoints"
+
+
+def add_quantizer_args(p: argparse.ArgumentParser, *, omega_required: bool = True, bits_range: bool = False,
+                       edge_width: bool = True, title: str = "quantizer"):
+    """--scheme, --n-p | --bits [| --bits-range], --omega, and --edge-width unless ``edge_width``
+    is False (commands that use the hard quantizer only)."""
+    g = p.add_argument_group(title)
+    g.add_argument("--scheme", choices=("uniform", "log"), default="uniform",
+                   help="level spacing: uniform, or log (widths doubling away from 0) (default: uniform)")
+    ex = g.add_mutually_exclusive_group(required=True)
+    ex.add_argument("--n-p", type=_float, metavar="N",
+                    help="number of sub-intervals of [-omega, omega] (integer >= 1; n_p + 1 levels)")
+    ex.add_argument("--bits", type=_float, metavar="B",
+                    help="bits b = log2(n_p + 2); must give an integer n_p (e.g. 2, 3, 4)")
+    if bits_range:
+        ex.add_argument("--bits-range", metavar="LO:HI", help="every integer number of bits from LO to HI")
+    if omega_required:
+        g.add_argument("--omega", type=_float, required=True, metavar="W",
+                       help="clipping range: outermost levels are +-omega (> 0, weight units)")
+    if not edge_width:
+        return g
+    g.add_argument("--edge-width", type=_float, default=DEFAULT_EDGE_WIDTH, metavar="E",
+                   help=f"edge width eps of the smoothed quantizer (>= 0, weight units; 0 = hard "
+                        f"rounding) (default: {DEFAULT_EDGE_WIDTH})")
+    return g
+
+
+def n_p_from_args(args) -> int:
+    if args.n_p is not None:
+        return V.integer("n_p", args.n_p, 1)
+    return n_p_from_bits(args.bits)
+
+
+def quantizer_from_args(args, omega=None) -> Quantizer:
+    return Quantizer(args.scheme, n_p_from_args(args), args.omega if omega is None else omega,
+                     args.edge_width)
+
+
+def add_model_args(p: argparse.ArgumentParser, *, defaults: dict | None = None):
+    """--alpha, --sigma, --lam, --rho.  ``defaults`` makes them optional with those values."""
+    d = defaults or {}
+    g = p.add_argument_group("model")
+
+    def arg(name, help_):
+        if name in d:
+            g.add_argument(f"--{name}", type=_float, default=d[name], help=f"{help_} (default: {d[name]})")
+        else:
+            g.add_argument(f"--{name}", type=_float, required=True, help=help_)
+
+    arg("alpha", "sample ratio M/N (> 0)")
+    arg("sigma", "output noise standard deviation (>= 0)")
+    arg("lam", "ridge penalty lambda on the quantized weights (>= 0)")
+    g.add_argument("--rho", type=_float, default=d.get("rho", 1.0),
+                   help=f"teacher weight variance (> 0) (default: {d.get('rho', 1.0)})")
+    return g
+
+
+def model_from_args(args):
+    return V.model(args.alpha, args.sigma, args.lam, args.rho)
+
+
+def add_parallel_args(p, *, resume: bool = False):
+    """--jobs, --backend, --scheduler; with ``resume`` also --chunk-lines and --no-resume."""
+    g = p.add_argument_group("execution")
+    g.add_argument("--jobs", type=_float, default=1, metavar="J",
+                   help="parallel workers (1 = serial in this process, -1 = all cores) (default: 1)")
+    g.add_argument("--backend", choices=BACKENDS, default="loky",
+                   help="joblib backend: loky (processes), threading, or dask (default: loky)")
+    g.add_argument("--scheduler", metavar="ADDR",
+                   help="Dask scheduler address, e.g. tcp://host:8786 (with --backend dask)")
+    if resume:
+        g.add_argument("--chunk-lines", type=_float, metavar="K",
+                       help="omega-lines per task and per checkpoint file (default: about 16 chunks)")
+        g.add_argument("--no-resume", action="store_true",
+                       help="recompute everything instead of reusing finished chunks saved under "
+                            f"OUT/{CHECKPOINT_DIRNAME}")
+    return g
+
+
+def parallel_from_args(args) -> int:
+    """Validated number of workers from ``--jobs`` (with ``--backend``/``--scheduler`` checked)."""
+    jobs = effective_n_jobs(args.jobs, name="jobs")
+    validate_backend(args.backend, args.scheduler)
+    if args.backend == "dask" and args.scheduler is None:
+        raise V.FastqInputError("backend dask needs --scheduler ADDR (a dask.distributed scheduler)")
+    return jobs

@@ -1,0 +1,107 @@
+"""``fastq curve``: Eg vs omega, vs alpha (double descent) or vs bits, with ridge and RSB marks."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .. import _validate as V
+from ..defaults import DEFAULT_EDGE_WIDTH
+from ..parallel import show_progress
+from . import _common as C
+from . import _options as O
+
+
+def register(sub):
+    p = sub.add_parser(
+        "curve", help="Eg curves vs omega, alpha or bits (ridge reference, RSB points marked)",
+        description="Generalization error of the RS solution along one parameter, one curve per "
+                    "number of bits (and per scheme), with the ridge closed form as reference. "
+                    "Points with at >= 1 (RSB) or without convergence are kept and flagged (rs, "
+                    "converged columns) and drawn as open circles. Writes CSV + JSON (+ PNG).")
+    p.add_argument("--vary", choices=("omega", "alpha", "bits"), required=True,
+                   help="x axis of the curves")
+    p.add_argument("--scheme", choices=("uniform", "log", "both"), default="both",
+                   help="level spacing; both = uniform solid and log dashed (default: both)")
+    p.add_argument("--bits", default="2,3,4", metavar="B1,B2,..|LO:HI",
+                   help="numbers of bits (each must give integer n_p = 2^b - 2): a comma list, or "
+                        "LO:HI for every integer (default: 2,3,4; with --vary bits: the x values)")
+    p.add_argument("--omega", default="0.1:6:120", metavar="W|LO:HI:COUNT",
+                   help="clipping range(s) (> 0, weight units); a grid with --vary omega "
+                        "(default: 0.1:6:120, or 3 when not varied)")
+    p.add_argument("--alpha", default="1.4", metavar="A|LO:HI:COUNT",
+                   help="sample ratio M/N (> 0); a grid with --vary alpha (default: 1.4, "
+                        "or 0.1:3:120 with --vary alpha)")
+    p.add_argument("--sigma", type=C._float, default=0.01, help="output noise std (>= 0) (default: 0.01)")
+    p.add_argument("--lam", type=C._float, default=0.01, help="ridge penalty lambda (>= 0) (default: 0.01)")
+    p.add_argument("--rho", type=C._float, default=1.0, help="teacher weight variance (> 0) (default: 1.0)")
+    p.add_argument("--edge-width", type=C._float, default=DEFAULT_EDGE_WIDTH, metavar="E",
+                   help=f"edge width eps of the smoothed quantizer (>= 0, weight units) "
+                        f"(default: {DEFAULT_EDGE_WIDTH})")
+    p.add_argument("--out", default="fastq-out", metavar="DIR", help="output directory (default: fastq-out)")
+    p.add_argument("--no-plot", action="store_true", help="write data only, no PNG")
+    O.add_parallel_args(p)
+    C.add_json_arg(p)
+    p.set_defaults(func=run)
+
+
+def _bits_list(text):
+    text = str(text)
+    if ":" in text:
+        lo, hi = C.parse_int_range("bits", text)[0], C.parse_int_range("bits", text)[-1]
+        return list(range(lo, hi + 1))
+    out = []
+    for part in text.split(","):
+        out.append(V.positive("bits", part.strip()))
+    return out
+
+
+def run(args) -> int:
+    t0 = time.perf_counter()
+    sigma = V.nonnegative("sigma", args.sigma)
+    lam = V.nonnegative("lam", args.lam)
+    rho = V.positive("rho", args.rho)
+    eps = V.nonnegative("edge_width", args.edge_width)
+    bits = _bits_list(args.bits)
+    from ..quantizers import n_p_from_bits
+
+    for b in bits:
+        n_p_from_bits(b)
+    omega_txt = args.omega if args.vary == "omega" else (args.omega if args.omega != "0.1:6:120" else "3")
+    alpha_txt = args.alpha if args.vary != "alpha" or args.alpha != "1.4" else "0.1:3:120"
+    omega = C.parse_float_grid("omega", omega_txt, positive=True)
+    alpha = C.parse_float_grid("alpha", alpha_txt, positive=True)
+    if args.vary != "omega" and len(omega) != 1:
+        raise V.FastqInputError("omega must be a single value unless --vary omega")
+    if args.vary != "alpha" and len(alpha) != 1:
+        raise V.FastqInputError("alpha must be a single value unless --vary alpha")
+    jobs = O.parallel_from_args(args)
+    schemes = ("uniform", "log") if args.scheme == "both" else (args.scheme,)
+    from ..studies import curves
+
+    cs = curves(args.vary, schemes=schemes, bits=bits,
+                omega=omega if args.vary == "omega" else omega[0],
+                alpha=alpha if args.vary == "alpha" else alpha[0], sigma=sigma, lam=lam, rho=rho,
+                edge_width=eps, n_jobs=jobs, backend=args.backend, scheduler=args.scheduler,
+                progress=show_progress(args.json))
+    stem = Path(args.out) / (f"curve_{args.vary}_{args.scheme}_sigma{sigma:g}_lam{lam:g}_eps{eps:g}"
+                             + (f"_alpha{alpha[0]:g}" if args.vary != "alpha" else "")
+                             + (f"_omega{omega[0]:g}" if args.vary != "omega" else ""))
+    files = cs.save(stem)
+    if not args.no_plot:
+        from ..plotting import new_figure, save_figure
+        from ..plotting.curves import plot_curves
+
+        fig, ax = new_figure(1, 1, size=(5.5, 4.0))
+        plot_curves(ax[0, 0], cs)
+        ax[0, 0].legend(fontsize=7)
+        ax[0, 0].set_title(f"σ={sigma:g}, λ={lam:g}, ε={eps:g}; open circles: RSB / not converged",
+                           fontsize=8)
+        files.append(save_figure(fig, Path(str(stem) + ".png")))
+    summary = {"vary": args.vary, "schemes": list(schemes), "bits": bits, "n_points": sum(
+        r.n_points for r in cs.results.values()),
+        "rs_fraction": float(np.mean(np.concatenate([r["rs"].ravel() for r in cs.results.values()]))),
+        "files": [str(f) for f in files], "wall_time_s": round(time.perf_counter() - t0, 3)}
+    C.emit(summary, args.json, title=f"Eg vs {args.vary}")
+    return 0

@@ -1,0 +1,163 @@
+"""``fastq optimize``: the optimal clipping range omega for one quantizer, or the bit budget."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .. import _validate as V
+from ..studies import bit_budget, optimal_omega, save_budget
+from ..studies.omega_search import DEFAULT_N_SCAN
+from ..parallel import show_progress
+from ..quantizers import SCHEMES
+from ..store import to_json
+from . import _common as C
+from . import _options as O
+
+
+def register(sub):
+    p = sub.add_parser(
+        "optimize", help="optimal clipping range omega, and the smallest sufficient number of bits",
+        description="Find the clipping range omega that minimizes the RS generalization error Eg for "
+                    "a quantizer (coarse scan + bounded Brent refinement to 1e-6 relative), its RS "
+                    "stability at the given edge width, and the best RS-stable omega. With "
+                    "--bits-range, do this for every number of bits and report the smallest one "
+                    "whose Eg is within --tolerance of ridge regression (or below --target-eg).")
+    O.add_quantizer_args(p, omega_required=False, bits_range=True)
+    O.add_model_args(p)
+    g = p.add_argument_group("search")
+    g.add_argument("--omega-range", metavar="LO:HI",
+                   help="search interval for omega (0 < LO < HI, weight units) "
+                        "(default: 0.01:12 times sqrt(rho))")
+    g.add_argument("--target-eg", type=C._float, metavar="T",
+                   help="with --bits-range: the Eg to reach (> 0) instead of the ridge criterion")
+    g.add_argument("--tolerance", type=C._float, default=0.05, metavar="TOL",
+                   help="with --bits-range: a quantizer matches ridge when Eg* <= (1 + TOL) ridge Eg "
+                        "(>= 0) (default: 0.05)")
+    g.add_argument("--margin", type=C._float, default=0.02,
+                   help="report other local minima with Eg <= (1 + MARGIN) Eg* (>= 0) (default: 0.02)")
+    g.add_argument("--n-scan", type=C._float, default=DEFAULT_N_SCAN,
+                   help=f"coarse scan points over the interval (integer >= 8) (default: {DEFAULT_N_SCAN})")
+    g.add_argument("--all-schemes", action="store_true",
+                   help="with --bits-range: search both schemes (uniform and log), not only --scheme")
+    g.add_argument("--out", metavar="DIR",
+                   help="with --bits-range: write the frontier Eg*(b) as CSV + JSON + PNG in DIR")
+    O.add_parallel_args(p)
+    C.add_json_arg(p)
+    p.set_defaults(func=run_optimize)
+
+
+def _omega_range(text):
+    if text is None:
+        return None
+    parts = str(text).split(":")
+    if len(parts) != 2:
+        raise V.FastqInputError(f"omega-range must be LO:HI with 0 < LO < HI (got {text!r})")
+    lo = V.positive("omega-range LO", parts[0])
+    hi = V.positive("omega-range HI", parts[1])
+    if not hi > lo:
+        raise V.FastqInputError(f"omega-range must be LO:HI with 0 < LO < HI (got {text!r})")
+    return lo, hi
+
+
+def run_optimize(args) -> int:
+    alpha, sigma, lam, rho = O.model_from_args(args)
+    edge_width = V.nonnegative("edge_width", args.edge_width)
+    omega_range = _omega_range(args.omega_range)
+    margin = V.nonnegative("margin", args.margin)
+    n_scan = V.integer("n_scan", args.n_scan, 8, 100_000)
+    is_range = getattr(args, "bits_range", None) is not None
+    if not is_range:
+        for flag, val in (("--target-eg", args.target_eg), ("--out", args.out)):
+            if val is not None:
+                raise V.FastqInputError(f"{flag} needs --bits-range")
+        if args.all_schemes:
+            raise V.FastqInputError("--all-schemes needs --bits-range")
+        spec = {"scheme": args.scheme, "n_p": O.n_p_from_args(args)}
+        o = optimal_omega(spec, alpha, sigma, lam, rho, edge_width=edge_width, omega_range=omega_range,
+                          n_scan=n_scan, margin=margin)
+        _emit_one(o, args.json)
+        return 0 if o.converged else 3
+
+    bits = C.parse_int_range("bits-range", args.bits_range)
+    schemes = list(SCHEMES) if args.all_schemes else [args.scheme]
+    b = bit_budget(alpha, sigma, lam, rho, bits=bits, schemes=schemes, edge_width=edge_width,
+                   omega_range=omega_range, tolerance=args.tolerance, target_eg=args.target_eg,
+                   n_scan=n_scan, margin=margin, n_jobs=O.parallel_from_args(args), backend=args.backend,
+                   progress=show_progress(quiet=args.json))
+    paths = []
+    if args.out:
+        from ..plotting.optimize import plot_frontier
+
+        paths = save_budget(b, args.out)
+        paths.append(plot_frontier(b, Path(args.out) / "frontier.png"))
+    if args.json:
+        print(to_json(b.rows(), indent=None))
+    else:
+        _print_budget(b)
+        for pth in paths:
+            print(f"wrote {pth}")
+    return 0 if all(o.converged for s in schemes for o in b.optima[s]) else 3
+
+
+def _fmt(v, spec=".4g"):
+    return "-" if v is None else format(v, spec)
+
+
+def _emit_one(o, as_json):
+    s = o.summary()
+    if as_json:
+        print(to_json(s, indent=None))
+        return
+    out = sys.stdout
+    print(f"optimal omega ({o.scheme}, n_p={o.n_p}, bits={o.bits:.4g}, edge_width={o.edge_width:g}; "
+          f"alpha={o.alpha:g}, sigma={o.sigma:g}, lam={o.lam:g}, rho={o.rho:g}; "
+          f"omega in [{o.omega_range[0]:g}, {o.omega_range[1]:g}])", file=out)
+    if o.omega_star is None:
+        print(f"  no result: {o.status}", file=out)
+        return
+    verdict = "RS stable" if o.stable else f"RSB (at = {o.at_star:.3g} >= 1)"
+    print(f"  omega_star         {o.omega_star:.7g}", file=out)
+    print(f"  eg_star            {o.eg_star:.7g}   [{verdict}]", file=out)
+    print(f"  omega_star_stable  {_fmt(o.omega_star_stable, '.7g')}", file=out)
+    print(f"  eg_star_stable     {_fmt(o.eg_star_stable, '.7g')}", file=out)
+    print(f"  stability          {o.stable_message}", file=out)
+    for m in o.other_minima:
+        print(f"  other minimum      omega = {m['omega']:.6g}, Eg = {m['eg']:.6g} "
+              f"({'stable' if m['stable'] else 'RSB'})", file=out)
+    if o.coexisting:
+        print(f"  note               a second RS fixed point was found at {len(o.coexisting)} omega(s); "
+              "Eg is the one from the uninformed start", file=out)
+    if o.ramp_fraction is not None and o.ramp_fraction > 0.5:
+        print(f"  note               at omega_star the ramps of phi_eps cover {100 * o.ramp_fraction:.0f}% "
+              "of [-omega, omega]: the smoothed quantizer is nearly linear there (Eg close to ridge); "
+              "use a smaller --edge-width to model hard rounding", file=out)
+    if o.at_boundary:
+        print("  warning            the optimum is at the edge of the search interval: widen --omega-range",
+              file=out)
+    print(f"  cost               {o.n_solves} RS solves", file=out)
+
+
+def _print_budget(b):
+    ref = (f"ridge Eg = {b.ridge_eg:.6g}" if b.ridge_eg is not None else f"ridge: {b.ridge_message}")
+    print(f"bit budget (alpha={b.alpha:g}, sigma={b.sigma:g}, lam={b.lam:g}, rho={b.rho:g}, "
+          f"edge_width={b.edge_width:g}); {ref}")
+    if b.threshold is not None:
+        crit = (f"Eg <= target {b.target_eg:g}" if b.reference == "target"
+                else f"Eg <= (1 + {b.tolerance:g}) x ridge = {b.threshold:.6g}")
+    else:
+        crit = "no criterion (pass --target-eg)"
+    print(f"  criterion: {crit}")
+    print(f"  {'scheme':<8} {'bits':>4} {'n_p':>5} {'omega*':>9} {'Eg*':>10} {'RS?':>4} "
+          f"{'omega*_st':>9} {'Eg*_st':>10} {'ramps':>6}")
+    for s in b.schemes:
+        for o in b.optima[s]:
+            print(f"  {s:<8} {o.bits:>4g} {o.n_p:>5d} {_fmt(o.omega_star):>9} {_fmt(o.eg_star):>10} "
+                  f"{'yes' if o.stable else 'no':>4} {_fmt(o.omega_star_stable):>9} "
+                  f"{_fmt(o.eg_star_stable):>10} {_fmt(o.ramp_fraction, '.2f'):>6}")
+    if any(o.ramp_fraction is not None and o.ramp_fraction > 0.5 for s in b.schemes for o in b.optima[s]):
+        print("  note: 'ramps' is the fraction of [-omega*, omega*] on the ramps of phi_eps; above 0.5 the "
+              "smoothed quantizer is nearly linear (close to ridge), not hard rounding: lower --edge-width")
+    for s in b.schemes:
+        mb, ms = b.min_bits[s], b.min_bits_stable[s]
+        print(f"  {s}: smallest bits meeting the criterion: {mb if mb is not None else 'none in range'}"
+              f"; with an RS-stable omega: {ms if ms is not None else 'none in range'}")

@@ -1,0 +1,105 @@
+"""``fastq phase``: RS/RSB phase diagram over (n_p, omega), the kappa map and the boundary.
+
+With no grid flags it computes the paper's Fig. 2(a) setting (uniform, alpha = 1.5,
+sigma = 0.01, lam = 0) on n_p = 1..62 (b = 1.58..6) and 200 values of omega in [0.05, 10].
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from .. import _validate as V
+from ..defaults import DEFAULT_EDGE_WIDTH
+from ..parallel import show_progress
+from . import _common as C
+from . import _options as O
+
+DEFAULT_N_P = "1:62"
+DEFAULT_OMEGA = "0.05:10:200"
+
+
+def register(sub):
+    p = sub.add_parser(
+        "phase", help="RS/RSB phase diagram on the (b, omega) plane (+ kappa map, boundary)",
+        description="Phase diagram of the RS solution over n_p (rows) and omega (columns): the AT "
+                    "quantity at the given edge width (RS iff at < 1), the boundary at = 1 traced to "
+                    "sub-grid precision along omega for each n_p, and the kappa map of the hard "
+                    "quantizer (RS roughly where kappa < edge width, for every edge width at once). "
+                    "Writes NPZ + JSON (parameters, edge width, fastq version), a boundary CSV and "
+                    "PNGs to --out. Finished chunks are checkpointed: rerunning the same command "
+                    "reuses them. Without grid flags: the paper's Fig. 2(a) setting.")
+    g = p.add_argument_group("quantizer")
+    g.add_argument("--scheme", choices=("uniform", "log"), default="uniform",
+                   help="level spacing (default: uniform)")
+    g.add_argument("--n-p", default=DEFAULT_N_P, metavar="LO:HI",
+                   help=f"rows: every integer n_p from LO to HI inclusive (b = log2(n_p + 2)) "
+                        f"(default: {DEFAULT_N_P})")
+    g.add_argument("--omega", default=DEFAULT_OMEGA, metavar="LO:HI:COUNT",
+                   help=f"columns: COUNT evenly spaced clipping ranges from LO to HI inclusive "
+                        f"(> 0, weight units) (default: {DEFAULT_OMEGA})")
+    g.add_argument("--edge-width", type=C._float, default=DEFAULT_EDGE_WIDTH, metavar="E",
+                   help=f"edge width eps at which stability is judged (> 0, weight units) "
+                        f"(default: {DEFAULT_EDGE_WIDTH})")
+    O.add_model_args(p, defaults={"alpha": 1.5, "sigma": 0.01, "lam": 0.0})
+    o = p.add_argument_group("output")
+    o.add_argument("--out", default="fastq-out", metavar="DIR",
+                   help="output directory (created if needed) (default: fastq-out)")
+    o.add_argument("--no-kappa", action="store_true", help="skip the kappa map (halves the work)")
+    o.add_argument("--no-plot", action="store_true", help="write data only, no PNG")
+    O.add_parallel_args(p, resume=True)
+    C.add_json_arg(p)
+    p.set_defaults(func=run)
+
+
+def file_stem(scheme, alpha, sigma, lam, rho, eps) -> str:
+    s = f"phase_{scheme}_alpha{alpha:g}_sigma{sigma:g}_lam{lam:g}"
+    if rho != 1.0:
+        s += f"_rho{rho:g}"
+    return s + f"_eps{eps:g}"
+
+
+def run(args) -> int:
+    t0 = time.perf_counter()
+    alpha, sigma, lam, rho = O.model_from_args(args)
+    eps = V.positive("edge_width", args.edge_width)
+    n_p = C.parse_int_range("n_p", args.n_p)
+    V.integer("n_p LO", n_p[0], 1)
+    omega = C.parse_float_grid("omega", args.omega, positive=True)
+    jobs = O.parallel_from_args(args)
+    chunk = None if args.chunk_lines is None else V.integer("chunk_lines", args.chunk_lines, 1)
+    from ..quantizers import MAX_N_P_LOG, MAX_N_P_UNIFORM
+
+    V.integer("n_p HI", n_p[-1], 1, MAX_N_P_UNIFORM if args.scheme == "uniform" else MAX_N_P_LOG)
+    out = Path(args.out)
+    from ..studies import phase_diagram
+
+    diag = phase_diagram(args.scheme, n_p=n_p, omega=omega, alpha=alpha, sigma=sigma, lam=lam, rho=rho,
+                         edge_width=eps, kappa_map=not args.no_kappa, n_jobs=jobs,
+                         backend=args.backend, scheduler=args.scheduler, lines_per_chunk=chunk,
+                         checkpoint_dir=None if args.no_resume else out / O.CHECKPOINT_DIRNAME,
+                         progress=show_progress(args.json))
+    stem = file_stem(args.scheme, alpha, sigma, lam, rho, eps)
+    files = diag.save(out, stem)
+    if not args.no_plot:
+        from ..plotting.phase import plot_diagram
+
+        files += plot_diagram(diag, out, stem)
+    res = diag.result
+    n_points = res.n_points + (diag.kappa.n_points if diag.kappa is not None else 0)
+    n_computed = res.n_computed + (diag.kappa.n_computed if diag.kappa is not None else 0)
+    n_reused = res.n_reused + (diag.kappa.n_reused if diag.kappa is not None else 0)
+    summary = {
+        "scheme": args.scheme, "alpha": alpha, "sigma": sigma, "lam": lam, "rho": rho,
+        "edge_width": eps, "n_p": [n_p[0], n_p[-1]], "omega": [omega[0], omega[-1], len(omega)],
+        "n_points": n_points, "n_computed": n_computed, "n_reused": n_reused,
+        "rs_fraction": res.rs_fraction,
+        "kappa_rs_fraction": diag.kappa_rs_fraction(eps) if diag.kappa is not None else None,
+        "n_not_converged": int((~res["converged"]).sum()),
+        "n_coexist": int(res["coexist"].sum()),
+        "n_boundary_points": len(diag.boundary),
+        "files": [str(f) for f in files],
+        "wall_time_s": round(time.perf_counter() - t0, 3),
+    }
+    C.emit(summary, args.json, title=f"phase diagram ({args.scheme}, alpha={alpha:g}, sigma={sigma:g}, "
+                                     f"lam={lam:g}, edge_width={eps:g})")
+    return 0

@@ -1,0 +1,30 @@
+"""``fastq rs``: one RS saddle point with its stability."""
+from __future__ import annotations
+
+from ..replica import solve_rs
+from . import _common as C
+from . import _options as O
+
+
+def register(sub):
+    p = sub.add_parser("rs", help="solve the RS saddle point for one quantizer and model",
+                       description="Solve the replica-symmetric saddle-point equations of quantized "
+                                   "ridge regression and report Eg, overlaps and the AT stability.")
+    O.add_quantizer_args(p)
+    O.add_model_args(p)
+    p.add_argument("--tol", type=C._float, default=1e-12, help="fixed-point tolerance (default: 1e-12)")
+    p.add_argument("--max-iter", type=C._float, default=10000, help="maximum iterations (default: 10000)")
+    C.add_json_arg(p)
+    p.set_defaults(func=run_rs)
+
+
+def run_rs(args) -> int:
+    alpha, sigma, lam, rho = O.model_from_args(args)
+    q = O.quantizer_from_args(args)
+    r = solve_rs(q, alpha, sigma, lam, rho, tol=args.tol, max_iter=args.max_iter)
+    d = r.to_dict()
+    d.update({"scheme": q.scheme, "n_p": q.n_p, "bits": q.bits, "omega": q.omega,
+              "alpha": alpha, "sigma": sigma, "lam": lam, "rho": rho})
+    C.emit(d, args.json, title=f"RS saddle point ({q.scheme}, n_p={q.n_p}, omega={q.omega:g}, "
+                               f"edge_width={q.edge_width:g}): {'RS (stable)' if r.rs else 'RSB (at >= 1)' if r.converged else 'NOT CONVERGED: ' + r.status}")
+    return 0 if r.converged else 3

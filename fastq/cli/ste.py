@@ -1,0 +1,98 @@
+"""``fastq ste``: online STE training -- stationary Eg, mean-field trajectory, optional simulation.
+
+The STE model uses the *hard* quantizer (THEORY section 9), so this command has no
+``--edge-width`` option (argparse rejects it); the quantizer options are otherwise the shared ones.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _validate as V
+from ..parallel import show_progress
+from ..quantizers import Quantizer
+from . import _common as C
+from . import _options as O
+
+
+def register(sub):
+    p = sub.add_parser(
+        "ste", help="learning dynamics of online STE training (mean field, stationary Eg, simulation)",
+        description="Online SGD with the straight-through estimator for the hard-quantized student "
+                    "(THEORY section 9): the stationary Eg against the unquantized sigma^2/(2 - eta), "
+                    "the mean-field (Fokker-Planck) trajectory Eg(tau), tau = t/N, and with --n a "
+                    "finite-N simulation averaged over runs with standard errors. The quantizer is "
+                    "the hard one (edge width 0); there is no --edge-width option.")
+    O.add_quantizer_args(p, edge_width=False, title="quantizer (hard, edge width 0)")
+    m = p.add_argument_group("model and training")
+    m.add_argument("--eta", type=C._float, required=True, help="learning rate, in (0, 2)")
+    m.add_argument("--sigma", type=C._float, required=True, help="label noise standard deviation (>= 0)")
+    m.add_argument("--rho", type=C._float, default=1.0, help="teacher weight variance (> 0) (default: 1.0)")
+    m.add_argument("--tau-max", type=C._float, default=10.0, metavar="T",
+                   help="training time tau = steps / N to follow (> 0) (default: 10)")
+    m.add_argument("--dtau", type=C._float, default=None, metavar="DT",
+                   help="recording resolution in tau (default: tau_max / 50)")
+    s = p.add_argument_group("finite-N simulation (only with --n)")
+    s.add_argument("--n", type=C._float, metavar="N", help="number of weights N (integer >= 2)")
+    s.add_argument("--runs", type=C._float, default=8, metavar="R", help="independent runs (default: 8)")
+    s.add_argument("--seed", type=C._float, default=0, metavar="K", help="root seed (integer >= 0) (default: 0)")
+    O.add_parallel_args(p)
+    C.add_json_arg(p)
+    p.set_defaults(func=run_ste)
+
+
+def run_ste(args) -> int:
+    from ..ste import ste_mean_field, ste_simulate, ste_stationary
+
+    # validate everything before any work
+    n_p = O.n_p_from_args(args)
+    q = Quantizer(args.scheme, n_p, args.omega, 0.0)
+    eta = V.in_range("eta", args.eta, 0.0, 2.0, lo_open=True, hi_open=True)
+    sigma = V.nonnegative("sigma", args.sigma)
+    rho = V.positive("rho", args.rho)
+    tau_max = V.positive("tau_max", args.tau_max)
+    dtau = tau_max / 50.0 if args.dtau is None else V.positive("dtau", args.dtau)
+    if dtau > tau_max:
+        raise V.FastqInputError(f"dtau must be in (0, tau_max={tau_max:g}] (got {dtau!r})")
+    if args.n is not None:
+        n = V.integer("n", args.n, 2)
+        runs = V.integer("runs", args.runs, 1)
+        seed = V.integer("seed", args.seed, 0)
+        jobs = O.parallel_from_args(args)
+
+    st = ste_stationary(q, eta, sigma, rho)
+    mf = ste_mean_field(q, eta, sigma, rho, tau_max=tau_max, dtau=dtau, dt=min(0.01, dtau))
+    out = {
+        "scheme": q.scheme, "n_p": q.n_p, "bits": q.bits, "omega": q.omega, "edge_width": 0.0,
+        "eta": eta, "sigma": sigma, "rho": rho,
+        "eg_stationary": st.eg, "eg_unquantized": st.eg_unquantized,
+        "deviation": st.deviation, "bin_fraction_stationary": st.bin_fraction,
+        "stationary_roots": st.roots,
+        "tau": mf.tau, "eg_mean_field": mf.eg, "m_mean_field": mf.m,
+        "bin_fraction_mean_field": mf.bin_fraction,
+        "mean_field_info": {k: v for k, v in mf.info.items() if k != "params"},
+    }
+    if args.n is not None:
+        sim = ste_simulate(q, eta, sigma, rho, n=n, runs=runs, seed=seed, tau_max=tau_max,
+                           dtau=dtau, n_jobs=jobs, backend=args.backend, scheduler=args.scheduler,
+                           progress=show_progress(args.json))
+        out.update({"n": n, "runs": runs, "seed": seed, "tau_sim": sim.tau, "eg_sim": sim.eg,
+                    "eg_sim_se": sim.eg_se, "m_sim": sim.m, "bin_fraction_sim": sim.bin_fraction})
+    if args.json:
+        C.emit(out, True)
+        return 0 if st.converged else 3
+    print(f"STE training, hard {q.scheme} quantizer n_p={q.n_p} (b={q.bits:.3g}), omega={q.omega:g}, "
+          f"eta={eta:g}, sigma={sigma:g}, rho={rho:g}")
+    print(f"  eg_stationary    {st.eg:.8g}   (unquantized sigma^2/(2-eta) = {st.eg_unquantized:.8g}, "
+          f"deviation {st.deviation:+.4g})")
+    print(f"  bins stationary  {np.array2string(st.bin_fraction, precision=4)}")
+    header = "  tau        Eg mean field" + ("   Eg simulation (+- s.e.)" if args.n is not None else "")
+    print(header)
+    show = np.unique(np.linspace(0, out["tau"].size - 1, 11).round().astype(int))
+    for i in show:
+        t = out["tau"][i]
+        line = f"  {t:<9.4g}  {out['eg_mean_field'][i]:.6f}"
+        if args.n is not None:
+            j = int(np.argmin(np.abs(sim.tau - t)))
+            line += f"        {sim.eg[j]:.6f} +- {sim.eg_se[j]:.6f}"
+        print(line)
+    return 0 if st.converged else 3

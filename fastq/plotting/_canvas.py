@@ -1,0 +1,35 @@
+"""The canvas every fastq figure is drawn on (Agg, object-oriented, no pyplot state).
+
+Figures are built as :class:`matplotlib.figure.Figure` objects attached to an Agg canvas, never
+through ``pyplot``: nothing is registered globally, nothing leaks between calls, and the code works
+on headless machines whatever the user's ``MPLBACKEND`` is.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+RS_COLOR = "#9ecae1"
+RSB_COLOR = "#de9c62"
+FAIL_COLOR = "#bdbdbd"
+
+
+def new_figure(nrows: int = 1, ncols: int = 1, *, size=(5.0, 4.0), **kw):
+    """A Figure on an Agg canvas and its axes array (``squeeze=False``)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(size[0] * ncols, size[1] * nrows), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(nrows, ncols, squeeze=False, **kw)
+    return fig, axes
+
+
+def save_figure(fig, path, *, dpi: int = 150) -> Path:
+    """Render ``fig`` (format from the suffix, PNG by default) and write it atomically."""
+    import io
+
+    from ..store import atomic_write_bytes
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format=Path(path).suffix.lstrip(".") or "png", dpi=dpi)
+    return atomic_write_bytes(path, buf.getvalue())

@@ -1,0 +1,14 @@
+"""The paper's replica theory of quantized ridge regression (zero temperature).
+
+* :func:`solve_rs` -- the RS saddle point with AT stability and the jump coefficient kappa
+  (kernels in ``_map``/``_solver``, named output slots in ``_layout``);
+* :func:`rs_map` -- one evaluation of the RS map;
+* :func:`ridge` -- the unquantized closed form (reference curve);
+* :func:`state_evolution` -- AMP's state evolution, the undamped RS map iterated.
+"""
+from .closed_form import NoFiniteSolution, ridge
+from .saddle import RSResult, default_start, result_from_row, rs_map, solve_rs
+from .se import SEResult, state_evolution
+
+__all__ = ["NoFiniteSolution", "RSResult", "SEResult", "default_start", "result_from_row", "ridge",
+           "rs_map", "solve_rs", "state_evolution"]

@@ -1,0 +1,118 @@
+"""Records and input checks shared by the three views of STE training (simulation, mean field,
+stationary state)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import _validate as V
+from ..quantizers import Quantizer
+
+
+def _check_quantizer(quantizer) -> Quantizer:
+    if not isinstance(quantizer, Quantizer):
+        raise V.FastqInputError(f"quantizer must be a fastq.Quantizer (got {type(quantizer).__name__})")
+    if quantizer.edge_width != 0.0:
+        raise V.FastqInputError(
+            f"quantizer.edge_width must be 0: STE training uses the hard quantizer "
+            f"(got {quantizer.edge_width!r}; pass quantizer.hard())")
+    return quantizer
+
+
+def _check_common(quantizer, eta, sigma, rho):
+    q = _check_quantizer(quantizer)
+    eta = V.in_range("eta", eta, 0.0, 2.0, lo_open=True, hi_open=True)
+    sigma = V.nonnegative("sigma", sigma)
+    rho = V.positive("rho", rho)
+    return q, eta, sigma, rho
+
+
+def _check_times(tau_max, dtau):
+    tau_max = V.positive("tau_max", tau_max)
+    dtau = V.positive("dtau", dtau)
+    if dtau > tau_max:
+        raise V.FastqInputError(f"dtau must be in (0, tau_max={tau_max:g}] (got {dtau!r})")
+    n_rec = int(round(tau_max / dtau)) + 1
+    if n_rec > 1_000_001:
+        raise V.FastqInputError(f"dtau must give at most 1e6 records (tau_max/dtau = {tau_max / dtau:.3g})")
+    return tau_max, dtau, n_rec
+
+
+def _params(q, eta, sigma, rho):
+    d = q.to_dict()
+    d.update(eta=eta, sigma=sigma, rho=rho)
+    return d
+
+
+@dataclass(frozen=True)
+class STETrajectoryResult:
+    """Eg(tau) and friends from a simulation or a mean-field solver.
+
+    Attributes
+    ----------
+    method : "simulation", "pde" or "particles"
+    tau : (T,) times
+    eg : (T,) generalization error (mean over runs for a simulation)
+    m : (T,) overlap ``phi(w) . w0 / N``;  q : (T,) ``||phi(w)||^2 / N``
+    bin_fraction : (T, n_p + 1) fraction of weights quantized to each level
+    eg_se, m_se, bin_fraction_se : standard errors over runs (simulation only, else None)
+    eg_runs : (runs, T) every run's Eg (simulation only)
+    info : solver details (grid size, mass error, ...) and the parameters
+    """
+
+    method: str
+    tau: np.ndarray
+    eg: np.ndarray
+    m: np.ndarray
+    q: np.ndarray
+    bin_fraction: np.ndarray
+    eg_se: np.ndarray | None = None
+    m_se: np.ndarray | None = None
+    bin_fraction_se: np.ndarray | None = None
+    eg_runs: np.ndarray | None = None
+    info: dict = field(default_factory=dict)
+
+    def to_dict(self, *, runs: bool = False) -> dict:
+        d = {"method": self.method, "tau": self.tau, "eg": self.eg, "m": self.m, "q": self.q,
+             "bin_fraction": self.bin_fraction}
+        if self.eg_se is not None:
+            d.update(eg_se=self.eg_se, m_se=self.m_se, bin_fraction_se=self.bin_fraction_se)
+        if runs and self.eg_runs is not None:
+            d["eg_runs"] = self.eg_runs
+        d["info"] = self.info
+        return d
+
+
+@dataclass(frozen=True)
+class STEStationaryResult:
+    """Self-consistent stationary state of STE training.
+
+    Attributes
+    ----------
+    eg : stationary generalization error (the smallest root; see ``roots``)
+    eg_unquantized : ``sigma^2 / (2 - eta)``
+    deviation : ``eg - eg_unquantized``
+    bin_fraction : (n_p + 1,) fraction of weights on each level at stationarity
+    escaped_fraction : mass of teachers with ``|w0| >= omega`` (their weights drift off)
+    roots : every root of ``Eg = RHS(Eg)`` found on a scan of the bracket
+    converged, iterations, residual : root-finder report
+    """
+
+    eg: float
+    eg_unquantized: float
+    deviation: float
+    bin_fraction: np.ndarray
+    escaped_fraction: float
+    roots: list
+    converged: bool
+    iterations: int
+    residual: float
+    params: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"eg": self.eg, "eg_unquantized": self.eg_unquantized, "deviation": self.deviation,
+                "relative_deviation": self.deviation / self.eg_unquantized if self.eg_unquantized > 0 else None,
+                "bin_fraction": self.bin_fraction, "escaped_fraction": self.escaped_fraction,
+                "roots": self.roots, "converged": self.converged, "iterations": self.iterations,
+                "residual": self.residual, "params": self.params}

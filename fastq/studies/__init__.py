@@ -1,0 +1,19 @@
+"""Studies of the replica theory: many RS solves organised as grids, diagrams, curves, optima.
+
+* :func:`sweep` -- RS saddle points on any grid (module ``sweeps``; kernels in
+  ``_sweep_kernels``; the labelled :class:`SweepResult` in ``sweep_result``);
+* :func:`phase_diagram`, :func:`rs_boundary` -- RS/RSB diagrams over (b, omega) (``phase``);
+* :func:`curves` -- Eg against omega, alpha or bits with ridge (``eg_curves``);
+* :func:`optimal_omega` -- the best clipping range (``optimum``, machinery in ``omega_search``);
+* :func:`bit_budget` -- the frontier over bits (``budget``).
+"""
+from .budget import BitBudgetResult, bit_budget, save_budget
+from .eg_curves import CurvesResult, curves
+from .optimum import OmegaOptimumResult, optimal_omega
+from .phase import PhaseDiagramResult, phase_diagram, rs_boundary
+from .sweep_result import SweepResult
+from .sweeps import sweep
+
+__all__ = ["BitBudgetResult", "CurvesResult", "OmegaOptimumResult", "PhaseDiagramResult",
+           "SweepResult", "bit_budget", "curves", "optimal_omega", "phase_diagram", "rs_boundary",
+           "save_budget", "sweep"]

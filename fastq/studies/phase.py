@@ -1,0 +1,156 @@
+"""RS/RSB phase diagrams on the (b, omega) plane, the kappa map and the boundary at = 1.
+
+* :func:`phase_diagram` -- one sweep over (n_p, omega) at edge width eps (continuation along
+  omega) giving the AT quantity ``at`` and the RS/RSB label per point (``rs = converged and
+  at < 1``), plus, optionally, the *kappa map*: the jump coefficient ``kappa`` of the hard
+  quantizer's RS solution (eps = 0).  Because ``at ~ kappa / eps`` for small eps, the contour
+  ``kappa = eps`` approximates the phase boundary for every edge width at once (THEORY §4).
+* :func:`rs_boundary` -- the boundary ``at(omega) = 1`` for each n_p to sub-grid precision: a
+  Brent root search (``scipy.optimize.brentq``) on every pair of neighbouring grid cells whose
+  ``at - 1`` changes sign, each evaluation a warm-started :func:`fastq.replica.solve_rs`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .. import _validate as V
+from .. import store
+from ..defaults import DEFAULT_EDGE_WIDTH
+from ..quantizers import Quantizer
+from ..replica import solve_rs
+from .sweep_result import SweepResult
+from .sweeps import sweep
+
+
+@dataclass(frozen=True)
+class PhaseDiagramResult:
+    """Result of :func:`phase_diagram`.
+
+    Attributes
+    ----------
+    result : SweepResult over (n_p, omega) at ``edge_width`` (fields at, rs, eg, ...)
+    kappa : SweepResult over the same grid for the hard quantizer (eps = 0) or None; its
+        ``kappa`` field is the kappa map
+    boundary : list of dicts ``{n_p, bits, omega, kind, at_left, at_right}``; kind is
+        "RS->RSB" or "RSB->RS" (in increasing omega), with ``"jump"`` appended when at is
+        discontinuous there (coexisting fixed points) rather than crossing 1 continuously
+    """
+
+    result: SweepResult
+    kappa: SweepResult | None = None
+    boundary: list = field(default_factory=list)
+
+    @property
+    def edge_width(self) -> float:
+        return float(self.result.fixed["edge_width"])
+
+    @property
+    def rs_fraction(self) -> float:
+        return self.result.rs_fraction
+
+    def kappa_rs_fraction(self, edge_width: float) -> float:
+        """Fraction of the grid with ``kappa < edge_width`` (the kappa-map estimate of RS)."""
+        if self.kappa is None:
+            raise V.FastqInputError("this diagram was computed without the kappa map")
+        k = self.kappa["kappa"]
+        ok = self.kappa["converged"]
+        return float(np.mean(ok & (k < edge_width)))
+
+    def save(self, out_dir, stem: str) -> list[Path]:
+        """NPZ + JSON for the grid(s) and a CSV of the boundary, in ``out_dir``."""
+        out = Path(out_dir)
+        files = self.result.save(out / stem, kind="phase-diagram")
+        if self.kappa is not None:
+            files += self.kappa.save(out / f"{stem}_kappa", kind="kappa-map")
+        rows = [(b["n_p"], b["bits"], b["omega"], b["kind"], b["at_left"], b["at_right"])
+                for b in self.boundary]
+        files.append(store.write_csv(out / f"{stem}_boundary.csv",
+                                     ["n_p", "bits", "omega", "kind", "at_left", "at_right"], rows))
+        return files
+
+
+def phase_diagram(scheme: str = "uniform", *, n_p=None, bits=None, omega, alpha: float = 1.5,
+                  sigma: float = 0.01, lam: float = 0.0, rho: float = 1.0,
+                  edge_width: float = DEFAULT_EDGE_WIDTH, kappa_map: bool = True,
+                  boundary: bool = True, n_jobs=1, backend: str = "loky", scheduler=None,
+                  lines_per_chunk=None, checkpoint_dir=None, progress: bool = False) -> PhaseDiagramResult:
+    """RS/RSB phase diagram over (n_p or bits) x omega (sweep kernel ``_sweep_line``).
+
+    Parameters
+    ----------
+    scheme : {"uniform", "log"}
+    n_p, bits : sequence
+        Rows of the diagram (give one of them).
+    omega : sequence
+        Columns (clipping ranges, > 0), continuation runs along omega.
+    alpha, sigma, lam, rho : model parameters (default: the paper's Fig. 2(a) setting)
+    edge_width : float >= 0
+        eps of the smoothed quantizer at which RS stability is judged.
+    kappa_map : also compute the hard-quantizer solution and its kappa
+    boundary : trace ``at = 1`` to sub-grid precision (:func:`rs_boundary`)
+    n_jobs, backend, scheduler, lines_per_chunk, checkpoint_dir, progress : see :func:`fastq.sweep`
+    """
+    for name, v in (("n_p", n_p), ("bits", bits), ("omega", omega)):
+        if v is not None and np.ndim(v) != 1:
+            raise V.FastqInputError(f"{name} must be a 1-D sequence for a phase diagram")
+    common = dict(n_p=n_p, bits=bits, omega=omega, alpha=alpha, sigma=sigma, lam=lam, rho=rho,
+                  along="omega", n_jobs=n_jobs, backend=backend, scheduler=scheduler,
+                  lines_per_chunk=lines_per_chunk, checkpoint_dir=checkpoint_dir, progress=progress)
+    res = sweep(scheme, edge_width=V.nonnegative("edge_width", edge_width), desc="phase diagram", **common)
+    kap = sweep(scheme, edge_width=0.0, desc="kappa map", **common) if kappa_map else None
+    bd = rs_boundary(res) if boundary else []
+    return PhaseDiagramResult(result=res, kappa=kap, boundary=bd)
+
+
+def rs_boundary(result: SweepResult, xtol: float = 1e-10) -> list[dict]:
+    """Omega where ``at = 1`` for each n_p, to sub-grid precision (Brent's method).
+
+    ``result`` must have dims ``("n_p", "omega")``.  Only pairs of neighbouring points that both
+    converged are bracketed.  Each root is reported with the direction of the change; where the
+    solution jumps between coexisting fixed points, the root is the jump location and its kind
+    ends in ``"jump"``.
+    """
+    from scipy.optimize import brentq
+
+    if tuple(result.dims) != ("n_p", "omega"):
+        raise V.FastqInputError(f"rs_boundary needs a sweep with dims (n_p, omega), got {result.dims}")
+    fx = result.fixed
+    eps = float(fx["edge_width"])
+    if eps == 0.0:
+        return []  # hard quantizer: at is infinite wherever thresholds carry weight
+    at = result["at"]
+    conv = result["converged"]
+    oms = result["omega"]
+    out = []
+    for i, n_p in enumerate(result["n_p"]):
+        n_p = int(n_p)
+        for j in range(len(oms) - 1):
+            if not (conv[i, j] and conv[i, j + 1]):
+                continue
+            a, b = at[i, j] - 1.0, at[i, j + 1] - 1.0
+            if not (np.isfinite(a) and np.isfinite(b)) or a * b > 0 or (a == 0 and b == 0):
+                continue
+            start = (float(result["chi"][i, j]), float(result["eg"][i, j]))
+
+            def f(w, n_p=n_p, start=start):
+                r = solve_rs(Quantizer(result.scheme, n_p, w, eps), fx["alpha"], fx["sigma"],
+                             fx["lam"], fx["rho"], start=start)
+                return r.at - 1.0 if r.converged else np.nan
+
+            lo, hi = float(oms[j]), float(oms[j + 1])
+            try:
+                root = brentq(f, lo, hi, xtol=xtol, rtol=4 * np.finfo(float).eps)
+            except ValueError:  # a non-converged or non-finite evaluation inside the cell
+                continue
+            kind = "RS->RSB" if a < 0 else "RSB->RS"
+            # continuous crossing: at(root +- small step) straddles 1 by a small amount
+            dw = max(1e-7, 1e-6 * root)
+            left, right = f(max(lo, root - dw)), f(min(hi, root + dw))
+            if not (np.isfinite(left) and np.isfinite(right)) or max(abs(left), abs(right)) > 1e-2:
+                kind += " jump"
+            out.append({"n_p": n_p, "bits": float(np.log2(n_p + 2)), "omega": float(root),
+                        "kind": kind, "at_left": float(at[i, j]), "at_right": float(at[i, j + 1])})
+    return out

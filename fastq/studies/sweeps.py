@@ -1,0 +1,241 @@
+"""Grids of RS saddle points: labelled arrays, parallel chunks, continuation, checkpoints.
+
+:func:`sweep` evaluates :func:`fastq.solve_rs` (through its kernel ``_solve``) on the
+Cartesian product of any of ``n_p`` (or ``bits``), ``omega``, ``alpha``, ``lam``, ``sigma``,
+``edge_width``; every parameter given as a 1-D sequence becomes an axis, every scalar stays
+fixed.  Axes are ordered ``n_p/bits, omega, alpha, lam, sigma, edge_width`` unless ``along``
+names the axis to continue along, which is then moved last.
+
+Lines and continuation
+    The grid is cut into *lines* along the last axis.  Along a line each point starts from the
+    solution at its neighbour (continuation), the first point from the uninformed start
+    ``chi = 1, Eg = (rho + sigma^2) / 2``.  With ``check_direction=True`` (default) every line is
+    also solved in the reverse direction; where the two passes converge to different fixed
+    points (coexisting solutions, e.g. near a discontinuous transition) ``coexist`` is True and
+    the reverse value is kept in ``eg_reverse``/``at_reverse``.  The forward value is reported
+    (or the reverse one where only the reverse pass converged).
+
+Chunks, workers, checkpoints
+    Whole lines are grouped into chunks (the unit of parallel work and of checkpointing; the
+    chunking never depends on the number of workers, so the values do not either).  Chunks run
+    through :func:`fastq.parallel.parallel_map` (loky processes by default, threads, or Dask).
+    With ``checkpoint_dir`` every finished chunk is written atomically to
+    ``checkpoint_dir/sweep-<hash>/chunk_NNNNN.npz`` (:mod:`fastq.checkpoints`) where ``hash``
+    covers every input that affects the values; a rerun with the same inputs loads finished
+    chunks and computes only the rest.
+"""
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+
+from .. import _validate as V
+from .._status import CONVERGED
+from ..defaults import DEFAULT_EDGE_WIDTH
+from ..checkpoints import run_chunks
+from ..parallel import effective_n_jobs, validate_backend
+from ..quantizers import MAX_N_P_LOG, MAX_N_P_UNIFORM, SCHEMES, n_p_from_bits
+from ..replica._layout import AT, CHI, EG, ITERATIONS, KAPPA, M, N_SOLVE, Q, RESIDUAL, STATUS
+from ._sweep_kernels import _sweep_line
+from .sweep_result import AXES, BOOL_FIELDS, COEXIST_RTOL, FLOAT_FIELDS, INT_FIELDS, SweepResult
+
+
+# ----------------------------------------------------------------------------- validation
+def _as_axis(name, value, check):
+    arr = np.atleast_1d(np.asarray(value, dtype=np.float64)) if np.ndim(value) else None
+    if arr is None:
+        return None, check(name, value)
+    if arr.ndim != 1 or arr.size == 0:
+        raise V.FastqInputError(f"{name} must be a number or a non-empty 1-D sequence of numbers")
+    return np.array([check(name, v) for v in arr]), None
+
+
+def _validate(scheme, n_p, bits, omega, alpha, sigma, lam, rho, edge_width):
+    if scheme not in SCHEMES:
+        raise V.FastqInputError(f"scheme must be one of {', '.join(SCHEMES)} (got {scheme!r})")
+    if (n_p is None) == (bits is None):
+        raise V.FastqInputError("give exactly one of n_p and bits")
+    max_np = MAX_N_P_UNIFORM if scheme == "uniform" else MAX_N_P_LOG
+    if bits is not None:
+        vals = np.atleast_1d(np.asarray(bits, dtype=object))
+        conv = [n_p_from_bits(b) for b in vals]
+        for c in conv:
+            V.integer("n_p (from bits)", c, 1, max_np)
+        n_p = conv if np.ndim(bits) else conv[0]
+    if np.ndim(n_p):
+        n_p = [V.integer("n_p", v, 1, max_np) for v in np.asarray(n_p).ravel()]
+        if len(n_p) == 0:
+            raise V.FastqInputError("n_p must be non-empty")
+    else:
+        n_p = V.integer("n_p", n_p, 1, max_np)
+    checks = {
+        "omega": V.positive, "alpha": V.positive, "lam": V.nonnegative, "sigma": V.nonnegative,
+        "edge_width": V.nonnegative,
+    }
+    values = {"omega": omega, "alpha": alpha, "lam": lam, "sigma": sigma, "edge_width": edge_width}
+    coords, fixed = {}, {}
+    if np.ndim(n_p):
+        coords["n_p"] = np.asarray(n_p, dtype=np.int64)
+    else:
+        fixed["n_p"] = int(n_p)
+    for name in AXES[1:]:
+        arr, scalar = _as_axis(name, values[name], checks[name])
+        if arr is None:
+            fixed[name] = scalar
+        else:
+            coords[name] = arr
+    fixed["rho"] = V.positive("rho", rho)
+    return coords, fixed
+
+
+# ----------------------------------------------------------------------------- worker
+def _line_params(spec, line_index):
+    """Per-point parameter arrays of one line (multi-index over all dims but the last)."""
+    dims = spec["dims"]
+    n = len(spec["coords"][dims[-1]]) if dims else 1
+    p = {}
+    for name in ("n_p",) + AXES[1:] + ("rho",):
+        if name in spec["fixed"]:
+            p[name] = np.full(n, spec["fixed"][name])
+    for k, dim in enumerate(dims[:-1]):
+        p[dim] = np.full(n, spec["coords"][dim][line_index[k]])
+    if dims:
+        p[dims[-1]] = np.asarray(spec["coords"][dims[-1]])
+    p["n_p"] = p["n_p"].astype(np.int64)
+    for name in AXES[1:] + ("rho",):
+        p[name] = np.ascontiguousarray(p[name], dtype=np.float64)
+    return p, n
+
+
+def _solve_line(spec, line_index):
+    """Forward (and optionally reverse) continuation along one line (kernel ``_sweep_line``)."""
+    p, n = _line_params(spec, line_index)
+    fwd = np.empty((n, N_SOLVE))
+    rev = np.full((n, N_SOLVE), np.nan)
+    _sweep_line(spec["scheme"] == "log", p["n_p"], p["omega"], p["edge_width"], p["alpha"], p["sigma"],
+                p["lam"], p["rho"], spec["tol"], spec["max_iter"], spec["continuation"],
+                spec["check_direction"], fwd, rev)
+    return fwd, rev
+
+
+def _solve_lines(spec, line_indices):
+    """Worker entry point: a chunk of whole lines -> dict of arrays (n_lines, line_length)."""
+    outs = [_solve_line(spec, li) for li in line_indices]
+    fwd = np.stack([o[0] for o in outs])
+    rev = np.stack([o[1] for o in outs])
+    return _combine(fwd, rev)
+
+
+def _combine(fwd, rev):
+    f_conv = fwd[..., STATUS] == CONVERGED
+    r_conv = rev[..., STATUS] == CONVERGED
+    use_rev = (~f_conv) & r_conv
+    chosen = np.where(use_rev[..., None], rev, fwd)
+    scale_chi = np.maximum(1.0, np.abs(fwd[..., CHI]))
+    scale_eg = np.maximum(1.0, np.abs(fwd[..., EG]))
+    with np.errstate(invalid="ignore"):
+        differ = (np.abs(fwd[..., CHI] - rev[..., CHI]) > COEXIST_RTOL * scale_chi) | (
+            np.abs(fwd[..., EG] - rev[..., EG]) > COEXIST_RTOL * scale_eg)
+    coexist = f_conv & r_conv & differ
+    status = chosen[..., STATUS].astype(np.int64)
+    converged = status == CONVERGED
+    return {
+        "chi": chosen[..., CHI], "eg": chosen[..., EG], "Q": chosen[..., Q], "m": chosen[..., M],
+        "at": chosen[..., AT], "kappa": chosen[..., KAPPA],
+        "iterations": chosen[..., ITERATIONS].astype(np.int64),
+        "status": status, "residual": chosen[..., RESIDUAL], "converged": converged,
+        "rs": converged & (chosen[..., AT] < 1.0), "coexist": coexist,
+        "eg_reverse": rev[..., EG], "at_reverse": rev[..., AT],
+    }
+
+
+# ----------------------------------------------------------------------------- public API
+def sweep(scheme: str = "uniform", *, n_p=None, bits=None, omega, alpha, sigma, lam, rho: float = 1.0,
+          edge_width=DEFAULT_EDGE_WIDTH, along: str | None = None, continuation: bool = True,
+          check_direction: bool = True, tol: float = 1e-12, max_iter: int = 10_000,
+          n_jobs: int | None = 1, backend: str = "loky", scheduler: str | None = None,
+          lines_per_chunk: int | None = None, checkpoint_dir=None, progress: bool = False,
+          desc: str = "fastq sweep") -> SweepResult:
+    """RS saddle points on a grid (kernel ``_sweep_line``, one line per continuation).
+
+    Parameters
+    ----------
+    scheme : {"uniform", "log"}
+    n_p, bits : int or sequence of int / float or sequence
+        Quantizer size; give exactly one (``bits`` must give integer ``n_p = 2**bits - 2``).
+        A ``bits`` axis is stored as ``n_p`` with ``bits`` in ``extra_coords``.
+    omega, alpha, sigma, lam, edge_width : float or 1-D sequence
+        Model and quantizer parameters (omega > 0, alpha > 0, sigma >= 0, lam >= 0,
+        edge_width >= 0).  A sequence makes that parameter an axis of the grid.
+    rho : float > 0
+        Teacher weight variance (fixed).
+    along : str, optional
+        Axis to continue along (default: the last one in the order n_p, omega, alpha, lam,
+        sigma, edge_width).  It becomes the last array dimension.
+    continuation : bool
+        Warm-start each point from its neighbour on the line (default).  False gives every point
+        the uninformed start of ``solve_rs(...)`` with default options (same kernel; values agree
+        to ~1e-11 relative, the last bits depending on how the compiled code was inlined).
+    check_direction : bool
+        Also solve each line in reverse (with ``continuation=False``: from a second start
+        ``chi = 0``) and flag points where the fixed point differs (``coexist``).
+    tol, max_iter : solver tolerance and iteration cap (as in ``solve_rs``).
+    n_jobs, backend, scheduler : parallel execution (see :func:`fastq.parallel.parallel_map`).
+    lines_per_chunk : int, optional
+        Lines per task/checkpoint (default: about 16 chunks, at most ~4096 points each).
+    checkpoint_dir : path, optional
+        Keep finished chunks there and reuse them on a rerun with identical inputs.
+    progress : bool
+        Show a progress bar (chunks).
+
+    Returns
+    -------
+    SweepResult
+    """
+    coords, fixed = _validate(scheme, n_p, bits, omega, alpha, sigma, lam, rho, edge_width)
+    tol = V.in_range("tol", tol, 0.0, 1e-2, lo_open=True)
+    max_iter = V.integer("max_iter", max_iter, 1)
+    validate_backend(backend, scheduler)
+    effective_n_jobs(n_jobs)
+    dims = _order_dims(coords, along)
+    shape = tuple(len(coords[d]) for d in dims)
+    line_len = shape[-1] if dims else 1
+    lines = list(np.ndindex(*shape[:-1])) if dims else [()]
+    if lines_per_chunk is None:
+        lines_per_chunk = max(1, min(math.ceil(len(lines) / 16), math.ceil(4096 / line_len)))
+    lines_per_chunk = V.integer("lines_per_chunk", lines_per_chunk, 1)
+    chunks = [lines[s:s + lines_per_chunk] for s in range(0, len(lines), lines_per_chunk)]
+    options = {"tol": tol, "max_iter": max_iter, "continuation": bool(continuation),
+               "check_direction": bool(check_direction), "lines_per_chunk": lines_per_chunk}
+    spec = {"scheme": scheme, "dims": dims, "coords": coords, "fixed": fixed, **options}
+    run = run_chunks(functools.partial(_solve_lines, spec), chunks, kind="sweep",
+                     inputs={"scheme": scheme, "dims": list(dims), "coords": coords, "fixed": fixed,
+                             "options": options},
+                     checkpoint_dir=checkpoint_dir, n_jobs=n_jobs, backend=backend,
+                     scheduler=scheduler, progress=progress, desc=desc)
+    data = {}
+    for name in FLOAT_FIELDS + INT_FIELDS + BOOL_FIELDS:
+        arr = np.concatenate([r[name] for r in run.results], axis=0)  # (n_lines, line_len)
+        data[name] = arr.reshape(shape) if dims else arr.reshape(())
+    n_computed = sum(len(chunks[ci]) for ci in run.computed) * line_len
+    extra = {"bits": np.log2(coords["n_p"] + 2.0)} if bits is not None and "n_p" in coords else {}
+    return SweepResult(scheme=scheme, dims=dims, coords=coords, fixed=fixed, data=data,
+                       options=options, n_computed=n_computed,
+                       n_reused=len(lines) * line_len - n_computed,
+                       extra_coords=extra, checkpoint_folder=run.folder)
+
+
+def _order_dims(coords, along) -> tuple:
+    """Swept axes in canonical order, with the continuation axis ``along`` moved last."""
+    dims = [d for d in AXES if d in coords]
+    if along is not None:
+        if along == "bits":
+            along = "n_p"
+        if along not in coords:
+            raise V.FastqInputError(f"along must name a swept parameter ({', '.join(dims) or 'none'}); "
+                                    f"got {along!r}")
+        dims.remove(along)
+        dims.append(along)
+    return tuple(dims)

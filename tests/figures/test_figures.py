@@ -1,0 +1,72 @@
+"""Smoke tests of the figure modules (quick mode) and of `fastq figures`."""
+import json
+
+import numpy as np
+import pytest
+
+from fastq import figures
+from fastq.cli import main
+
+MINE = ["fig01", "fig02", "fig03", "fig04", "fig05", "fig07", "fig08", "fig09", "fig10"]
+
+
+def test_catalogue_lists_every_paper_figure_and_every_group():
+    cat = figures.catalogue()
+    assert cat["replica"] == [f"fig{k:02d}" for k in range(1, 11)]
+    assert set(cat) == set(figures.GROUPS)
+    for group, names in cat.items():
+        for name in names:
+            assert figures.find(name)[0] == group
+    assert figures.find("2")[1] is figures.find("fig02")[1]
+
+
+@pytest.fixture(scope="module")
+def quick_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("figs")
+    made = {name: figures.make(name, out, quick=True) for name in MINE}
+    return out, made
+
+
+@pytest.mark.parametrize("name", MINE)
+def test_quick_figure_writes_png_data_and_metadata(quick_dir, name):
+    out, made = quick_dir
+    files = made[name]
+    assert all(f.exists() and f.stat().st_size > 0 for f in files)
+    png = out / f"{name}.png"
+    assert png in files and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
+    meta = json.loads((out / f"{name}.json").read_text())
+    assert meta["fastq_version"] and meta["kind"] == f"figure-{name}"
+    assert any(f.suffix in (".csv", ".npz") for f in files)  # data next to the figure
+
+
+def test_fig03_masses_are_normal_probabilities(quick_dir):
+    from scipy.stats import norm
+
+    out, _ = quick_dir
+    rows = np.genfromtxt(out / "fig03.csv", delimiter=",", names=True)
+    for n_p in (2, 3):
+        sel = rows[rows["n_p"] == n_p]
+        assert sel["mass"].sum() == pytest.approx(1.0, abs=1e-12)
+    r2 = rows[(rows["n_p"] == 2) & (rows["level"] == 0)]
+    assert r2["mass"][0] == pytest.approx(norm.cdf(5) - norm.cdf(-5), rel=1e-12)
+
+
+def test_fig02_summary_matches_the_phase_data(quick_dir):
+    out, _ = quick_dir
+    meta = json.loads((out / "fig02.json").read_text())
+    with np.load(out / "fig02b.npz") as z:
+        assert meta["summary"]["b"]["rs_fraction"] == pytest.approx(z["rs"].mean())
+    assert meta["summary"]["b"]["rs_fraction"] > meta["summary"]["a"]["rs_fraction"]
+
+
+def test_figures_command_only(tmp_path, capsys):
+    rc = main(["figures", "--out", str(tmp_path), "--quick", "--only", "1,fig03", "--json"])
+    rep = json.loads(capsys.readouterr().out)
+    assert rc == 0 and sorted(rep["figures"]) == ["fig01", "fig03"]
+
+
+def test_figures_command_bad_only(tmp_path, capsys):
+    assert main(["figures", "--out", str(tmp_path), "--only", "11"]) == 2
+    assert "figure must be one of" in capsys.readouterr().err
+    assert main(["figures", "--out", str(tmp_path), "--group", "nope"]) == 2
+    assert "group must be one of" in capsys.readouterr().err

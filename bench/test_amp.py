@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import fastq
-from fastq.amp import amp, amp_batched
+from fastq.message_passing import amp, amp_batched
 from timing import best_of
 
 N, ALPHA, SIGMA, LAM = 2500, 1.5, 0.1, 0.1
@@ -89,7 +89,7 @@ def test_batched_restarts(benchmark, instance, variant):
 
 _MEM_SCRIPT = textwrap.dedent("""
     import sys, numpy as np, fastq
-    from fastq.amp import amp
+    from fastq.message_passing import amp
     def rss(key):
         for line in open("/proc/self/status"):
             if line.startswith(key):

@@ -23,7 +23,7 @@ from fastq.exact import exact_erm
 from fastq.quantizers import Quantizer
 from fastq.teacher import teacher
 
-import naive_exact
+from tests.exact import naive_exact
 
 SETTINGS = {"low_noise": 0.01, "high_noise": 1.0}
 VARIANTS = {"fastq": {}, "natural": {"order": "natural"}, "nobox": {"box_bound": False}}

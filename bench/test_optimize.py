@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from fastq import Quantizer, solve_rs
-from fastq.optimize import bit_budget, optimal_omega
+from fastq.studies import bit_budget, optimal_omega
 from timing import best_of
 
 MODEL = (1.4, 0.01, 0.01)

@@ -9,7 +9,8 @@ import pytest
 
 from fastq._jit import njit
 from fastq.quantizers import Quantizer
-from fastq.ste import _ste_run, ste_mean_field
+from fastq.ste import ste_mean_field
+from fastq.ste._sim_kernel import _ste_run
 from timing import best_of
 
 

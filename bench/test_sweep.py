@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from fastq import Quantizer, solve_rs
-from fastq.sweep import sweep
+from fastq.studies import sweep
 from timing import best_of
 
 N_P = list(range(1, 65))

@@ -3,34 +3,63 @@ from __future__ import annotations
 
 import numpy as np
 
+#: colour of the marks of points whose solve did not converge
+FAIL_MARK = "0.45"
 
-def curve_panel(ax, x, y, rs, *, label=None, style="-", color=None, mark_rsb=True, max_marks=25):
-    """One Eg curve; RSB points (at >= 1 or not converged) drawn as open circles (at most
-    ``max_marks`` of them, evenly spread, so dense curves stay readable)."""
+
+def _spread(idx, max_marks):
+    """At most about ``max_marks`` of the sorted indices ``idx``, evenly spread, keeping the first
+    index of every contiguous run (so no run of marked points disappears)."""
+    if len(idx) <= max_marks:
+        return idx
+    starts = idx[np.r_[True, np.diff(idx) > 1]]
+    step = int(np.ceil(len(idx) / max_marks))
+    return np.union1d(idx[::step], starts)
+
+
+def curve_panel(ax, x, y, rs, *, converged=None, label=None, style="-", color=None, mark_rsb=True,
+                max_marks=25):
+    """One Eg curve with its phases marked.
+
+    The line is drawn through converged points only.  RSB points (converged, ``at >= 1``) are
+    open circles; points whose solve did not converge are grey crosses at their last iterate (a
+    category of their own, never drawn as RSB).  With many marks, at most about ``max_marks``
+    per category are drawn, evenly spread but keeping every contiguous run visible.
+    """
     x = np.asarray(x, float)
     y = np.asarray(y, float)
     rs = np.asarray(rs, bool)
-    (line,) = ax.plot(x, y, style, color=color, label=label, lw=1.3)
-    if mark_rsb and np.any(~rs):
-        idx = np.flatnonzero(~rs)
-        step = max(1, int(np.ceil(len(x) / max_marks)))
-        idx = idx[idx % step == 0] if len(idx) > 2 else idx
+    conv = np.ones_like(rs) if converged is None else np.asarray(converged, bool)
+    (line,) = ax.plot(x, np.where(conv, y, np.nan), style, color=color, label=label, lw=1.3)
+    if not mark_rsb:
+        return line
+    rsb = np.flatnonzero(conv & ~rs)
+    if rsb.size:
+        idx = _spread(rsb, max_marks)
         ax.plot(x[idx], y[idx], "o", mfc="none", mec=line.get_color(), ms=3.5, mew=0.8)
+    bad = np.flatnonzero(~conv & np.isfinite(y))
+    if bad.size:
+        idx = _spread(bad, max_marks)
+        ax.plot(x[idx], y[idx], "x", color=FAIL_MARK, ms=4, mew=0.9)
     return line
 
 
 def plot_curves(ax, cs, *, styles=None, ridge_label="ridge"):
-    """Draw every curve of ``cs`` on ``ax`` (uniform solid, log dashed; RSB points as circles)."""
+    """Draw every curve of a :class:`fastq.CurvesResult` on ``ax``: uniform solid, log dashed,
+    one colour per number of bits; RSB points as open circles, non-converged points as grey
+    crosses; ridge dotted."""
     styles = styles or {"uniform": "-", "log": "--"}
     colors = {}
     for scheme, r in cs.results.items():
         if cs.vary == "bits":
-            curve_panel(ax, cs.x, r["eg"], r["rs"], label=scheme, style=styles.get(scheme, "-") + ".")
+            curve_panel(ax, cs.x, r["eg"], r["rs"], converged=r["converged"], label=scheme,
+                        style=styles.get(scheme, "-") + ".")
             continue
         for i, n_p in enumerate(r["n_p"]):
             b = np.log2(n_p + 2.0)
             key = round(float(b), 6)
-            line = curve_panel(ax, cs.x, r["eg"][i], r["rs"][i], style=styles.get(scheme, "-"),
+            line = curve_panel(ax, cs.x, r["eg"][i], r["rs"][i], converged=r["converged"][i],
+                               style=styles.get(scheme, "-"),
                                color=colors.get(key),
                                label=f"b={b:g}" if key not in colors else None)
             colors[key] = line.get_color()

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from ... import store
-from ...plotting.curves import plot_curves
+from ...plotting.replica import draw_curve_panels
 from ...studies import curves
 from ...defaults import DEFAULT_EDGE_WIDTH
 from .. import figure_meta
@@ -23,28 +23,23 @@ def _peak(x, y):
 
 
 def make_eg_alpha(name, sigma, lam, omega, out_dir, *, quick=False, n_jobs=1, progress=False) -> list[Path]:
-    from ...plotting import new_figure, save_figure as save
-
     out = Path(out_dir)
     alpha = np.linspace(0.05, 3.0, 40 if quick else 240)
     st = {"sigma": sigma, "lam": lam, "omega": omega, "bits": list(BITS), "rho": 1.0,
           "alpha": [0.05, 3.0, len(alpha)], "edge_width": DEFAULT_EDGE_WIDTH,
           "note": "settings not given in the paper; chosen by fastq"}
-    fig, ax = new_figure(1, 2, size=(4.6, 3.8))
+    drawn = []
     files = []
     peaks = {}
     for k, scheme in enumerate(("uniform", "log")):
         cs = curves("alpha", schemes=(scheme,), bits=BITS, omega=omega, alpha=alpha, sigma=sigma, lam=lam,
                     edge_width=DEFAULT_EDGE_WIDTH, n_jobs=n_jobs, progress=progress)
         files += cs.save(out / f"{name}{'ab'[k]}")
-        a = ax[0, k]
-        plot_curves(a, cs, styles={scheme: "-"}, ridge_label="ridge (no quantization)")
-        a.set_yscale("log")
-        a.set_title(f"({'ab'[k]}) {scheme}, ω={omega:g}, σ={sigma:g}, λ={lam:g}; o = RSB", fontsize=8)
-        a.legend(fontsize=7)
+        drawn.append((cs, f"({'ab'[k]}) {scheme}, ω={omega:g}, σ={sigma:g}, λ={lam:g}; "
+                           "o = RSB / not converged", {scheme: "-"}, "ridge (no quantization)"))
         r = cs.results[scheme]
         peaks[scheme] = {f"b={np.log2(n + 2):g}": _peak(alpha, r["eg"][i]) for i, n in enumerate(r["n_p"])}
         peaks["ridge"] = _peak(alpha, np.where(cs.ridge_finite, cs.ridge_eg, np.nan))
     files.append(store.write_json(out / f"{name}.json", figure_meta(name, st, peaks=peaks)))
-    files.append(save(fig, out / f"{name}.png"))
+    files.append(draw_curve_panels(drawn, out / f"{name}.png"))
     return files

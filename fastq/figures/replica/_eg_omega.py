@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from ... import store
-from ...plotting.curves import plot_curves
+from ...plotting.replica import draw_curve_panels
 from ...studies import curves
 from ...defaults import DEFAULT_EDGE_WIDTH
 from .. import figure_meta
@@ -16,25 +16,19 @@ BITS = (2, 3, 4, 5)
 
 def make_eg_omega(name, panels, out_dir, *, quick=False, n_jobs=1, progress=False) -> list[Path]:
     """``panels``: list of (letter, sigma, lam, alpha)."""
-    from ...plotting import new_figure, save_figure as save
-
     out = Path(out_dir)
     omega = np.linspace(0.1, 6.0, 30 if quick else 150)
     st = {"bits": list(BITS), "omega": [0.1, 6.0, len(omega)], "edge_width": DEFAULT_EDGE_WIDTH,
           "rho": 1.0, "panels": [{"panel": p, "sigma": s, "lam": l, "alpha": a} for p, s, l, a in panels]}
-    fig, ax = new_figure(1, len(panels), size=(4.6, 3.8))
+    drawn = []
     files = []
     optimum = {}
     for k, (letter, sigma, lam, alpha) in enumerate(panels):
         cs = curves("omega", schemes=("uniform", "log"), bits=BITS, omega=omega, alpha=alpha, sigma=sigma,
                     lam=lam, edge_width=DEFAULT_EDGE_WIDTH, n_jobs=n_jobs, progress=progress)
         files += cs.save(out / f"{name}{letter}")
-        a = ax[0, k]
-        plot_curves(a, cs)
-        a.set_yscale("log")
-        a.set_title(f"({letter}) σ={sigma:g}, λ={lam:g}, α={alpha:g}; solid uniform, dashed log; "
-                    "o = RSB", fontsize=8)
-        a.legend(fontsize=7)
+        drawn.append((cs, f"({letter}) σ={sigma:g}, λ={lam:g}, α={alpha:g}; solid uniform, "
+                           "dashed log; o = RSB / not converged", None, "ridge"))
         optimum[letter] = {}
         for scheme, r in cs.results.items():
             for i, n_p in enumerate(r["n_p"]):
@@ -43,5 +37,5 @@ def make_eg_omega(name, panels, out_dir, *, quick=False, n_jobs=1, progress=Fals
                     "omega_opt_on_grid": float(omega[j]), "eg_min": float(r["eg"][i, j]),
                     "rs_at_opt": bool(r["rs"][i, j]), "interior": 0 < j < len(omega) - 1}
     files.append(store.write_json(out / f"{name}.json", figure_meta(name, st, optimum=optimum)))
-    files.append(save(fig, out / f"{name}.png"))
+    files.append(draw_curve_panels(drawn, out / f"{name}.png"))
     return files

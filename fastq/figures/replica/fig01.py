@@ -14,6 +14,7 @@ import numpy as np
 from ... import store
 from ...defaults import DEFAULT_EDGE_WIDTH
 from ...quantizers import Quantizer
+from ...plotting.replica import draw_fig01
 from .. import figure_meta
 
 SETTINGS = {"omega": 8.0, "n_p": 6, "edge_width": DEFAULT_EDGE_WIDTH, "w_range": [-12.0, 12.0],
@@ -21,8 +22,6 @@ SETTINGS = {"omega": 8.0, "n_p": 6, "edge_width": DEFAULT_EDGE_WIDTH, "w_range":
 
 
 def make(out_dir, *, quick=False, n_jobs=1, progress=False) -> list[Path]:
-    from ...plotting import new_figure, save_figure as save
-
     out = Path(out_dir)
     w = np.linspace(-12.0, 12.0, 801 if quick else 4801)
     cols = {"w": w}
@@ -36,21 +35,5 @@ def make(out_dir, *, quick=False, n_jobs=1, progress=False) -> list[Path]:
     names = list(cols)
     files = [store.write_csv(out / "fig01.csv", names, zip(*[cols[k] for k in names]))]
     files.append(store.write_json(out / "fig01.json", figure_meta("fig01", SETTINGS)))
-    fig, ax = new_figure(2, 2, size=(4.2, 3.4))
-    for c, scheme in enumerate(("uniform", "log")):
-        a = ax[0, c]
-        a.plot(w, w, ":", color="0.5", label="identity")
-        a.plot(w, cols[f"phi_{scheme}"], "-", label=r"$\phi(w)$ (hard)")
-        a.plot(w, cols[f"phi_{scheme}_eps"], "--", lw=0.9, label=rf"$\phi_\epsilon$, ε={SETTINGS['edge_width']:g}")
-        a.set_ylim(-10, 10)
-        a.set_title(f"({'ab'[c]}) {scheme}, ω=8, $n_p$=6", fontsize=9)
-        a.set_xlabel("w")
-        a.legend(fontsize=7)
-        b = ax[1, c]
-        b.plot(w, cols[f"loss_{scheme}"], "-", label="hard")
-        b.plot(w, cols[f"loss_{scheme}_eps"], "--", lw=0.9, label="smoothed")
-        b.set_title(f"({'cd'[c]}) loss $\\phi(w)^2/2$ (N=M=1, y=0, x=1, λ=0), {scheme}", fontsize=9)
-        b.set_xlabel("w")
-        b.legend(fontsize=7)
-    files.append(save(fig, out / "fig01.png"))
+    files.append(draw_fig01(cols, SETTINGS, out / "fig01.png"))
     return files

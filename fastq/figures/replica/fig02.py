@@ -16,6 +16,7 @@ import numpy as np
 from ... import store
 from ...defaults import DEFAULT_EDGE_WIDTH
 from ...studies import phase_diagram
+from ...plotting.replica import draw_fig02
 from .. import figure_meta
 
 PANELS = (("a", "uniform", 0.0), ("b", "uniform", 1.0), ("c", "log", 0.0), ("d", "log", 1.0))
@@ -29,31 +30,22 @@ def settings(quick: bool) -> dict:
 
 
 def make(out_dir, *, quick=False, n_jobs=1, progress=False) -> list[Path]:
-    from ...plotting import new_figure, save_figure as save
-    from ...plotting.phase import kappa_panel, phase_panel
-
     out = Path(out_dir)
     st = settings(quick)
     n_p = list(range(st["n_p"][0], st["n_p"][1] + 1))
     omega = np.linspace(*st["omega"][:2], st["omega"][2])
     files = []
-    fig, ax = new_figure(2, 2, size=(5.0, 4.0))
-    figk, axk = new_figure(2, 2, size=(5.4, 4.0))
     summary = {}
+    diagrams = []
     for k, (letter, scheme, lam) in enumerate(PANELS):
         d = phase_diagram(scheme, n_p=n_p, omega=omega, alpha=st["alpha"], sigma=st["sigma"], lam=lam,
                           rho=st["rho"], edge_width=st["edge_width"], n_jobs=n_jobs, progress=progress)
         files += d.save(out, f"fig02{letter}")
-        a = ax[k // 2, k % 2]
-        phase_panel(a, d.result, d.boundary,
-                    title=f"({letter}) {scheme}, λ={lam:g}, ε={st['edge_width']:g}: RS fraction {d.rs_fraction:.2f}")
-        kappa_panel(axk[k // 2, k % 2], d.kappa, highlight=st["edge_width"],
-                    title=f"({letter}) {scheme}, λ={lam:g}: κ map (red: κ = {st['edge_width']:g})")
+        diagrams.append((letter, scheme, lam, d))
         summary[letter] = {"scheme": scheme, "lam": lam, "rs_fraction": d.rs_fraction,
                            "kappa_rs_fraction": d.kappa_rs_fraction(st["edge_width"]),
                            "n_not_converged": int((~d.result["converged"]).sum()),
                            "n_coexist": int(d.result["coexist"].sum())}
     files.append(store.write_json(out / "fig02.json", figure_meta("fig02", st, summary=summary)))
-    files.append(save(fig, out / "fig02.png"))
-    files.append(save(figk, out / "fig02_kappa.png"))
+    files += draw_fig02(diagrams, st["edge_width"], out / "fig02.png", out / "fig02_kappa.png")
     return files

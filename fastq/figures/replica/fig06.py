@@ -21,7 +21,6 @@ Outputs (in ``out_dir``): ``fig06.png``, ``fig06.npz`` (all per-run values),
 """
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +29,8 @@ from ... import _validate as V
 from ...message_passing import amp_study
 from ...quantizers import Quantizer
 from ...replica import solve_rs
-from ...store import metadata, write_csv, write_json, write_npz, atomic_write_bytes
+from ...plotting.replica import draw_fig06
+from ...store import metadata, write_csv, write_json, write_npz
 
 SETTINGS = {
     "scheme": "uniform", "edge_width": 0.1, "alpha": 1.5, "sigma": 0.1, "lam": 0.1, "rho": 1.0,
@@ -109,65 +109,5 @@ def make(out_dir, *, quick: bool = False, n_jobs: int = 1, progress: bool = Fals
                               "init": "mbar0 ~ N(0,1), v0 = 1"})
     meta["points"] = [dict(zip(header, p)) for p in points]
     paths.append(write_json(out / "fig06.json", meta))
-    paths.append(_plot(out / "fig06.png", s, qa, qb, idx, rs_pts, summ, omega_line, rs_line, quick))
+    paths.append(draw_fig06(out / "fig06.png", s, qa, qb, idx, rs_pts, summ, omega_line, rs_line, quick))
     return paths
-
-
-def _plot(path, s, qa, qb, idx, rs_pts, summ, omega_line, rs_line, quick):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(10, 4.4))
-    FigureCanvasAgg(fig)
-    axa, axb = fig.subplots(1, 2)
-
-    def amp_points(ax, xs, qs):
-        for x, q in zip(xs, qs):
-            j = idx[q]
-            sm = summ[j]
-            rs = rs_pts[j].rs
-            ax.errorbar([x], [sm["eg_mean"]], yerr=[sm["eg_sem"] or 0.0], fmt="o", ms=6, capsize=3,
-                        color="C3", mfc="C3" if rs else "white", mew=1.5, zorder=3)
-
-    # (a) vs bits: replica values at the integer b, joined; RSB part dashed
-    b = np.array(s["bits_a"], dtype=float)
-    eg_a = np.array([rs_pts[idx[q]].eg for q in qa])
-    rs_a = np.array([rs_pts[idx[q]].rs for q in qa])
-    for k in range(len(b) - 1):
-        ls = "-" if (rs_a[k] and rs_a[k + 1]) else ":"
-        axa.plot(b[k:k + 2], eg_a[k:k + 2], ls, color="C0", lw=1.5)
-    axa.plot(b, eg_a, "s", color="C0", ms=3)
-    amp_points(axa, b, qa)
-    axa.set_xlabel("bits b")
-    axa.set_ylabel("generalization error Eg")
-    axa.set_yscale("log")
-    axa.set_title(f"(a) omega = {s['omega_a']:g}")
-
-    # (b) vs omega: fine replica line, RSB segments dotted
-    eg_l = np.array([r.eg for r in rs_line])
-    rs_l = np.array([r.rs for r in rs_line])
-    axb.plot(np.where(rs_l, omega_line, np.nan), np.where(rs_l, eg_l, np.nan), "-", color="C0", lw=1.5)
-    axb.plot(np.where(~rs_l, omega_line, np.nan), np.where(~rs_l, eg_l, np.nan), ":", color="C0", lw=1.5)
-    amp_points(axb, s["omega_b"], qb)
-    axb.set_xlabel("omega")
-    axb.set_ylabel("generalization error Eg")
-    axb.set_yscale("log")
-    axb.set_title(f"(b) b = {s['bits_b']} (n_p = {qb[0].n_p})")
-
-    from matplotlib.lines import Line2D
-
-    handles = [Line2D([], [], color="C0", lw=1.5, label="replica, RS (at < 1)"),
-               Line2D([], [], color="C0", lw=1.5, ls=":", label="replica, RSB (at >= 1)"),
-               Line2D([], [], color="C3", marker="o", ls="", label="AMP mean +- s.e., RS point"),
-               Line2D([], [], color="C3", marker="o", mfc="white", ls="", label="AMP, RSB point")]
-    axb.legend(handles=handles, fontsize=8, loc="upper right")
-    scale = "QUICK smoke-test scale, " if quick else ""
-    fig.suptitle(f"Fig. 6: replica vs AMP ({scale}N = {s['n']}, {s['runs']} runs per point)\n"
-                 f"{s['scheme']} quantizer, edge width eps = {s['edge_width']:g}, alpha = {s['alpha']:g}, "
-                 f"sigma = {s['sigma']:g}, lam = {s['lam']:g}, rho = {s['rho']:g}; AMP "
-                 f"{s['variance']}-variance, <= {s['max_iter']} iterations, tol = {s['tol']:g}",
-                 fontsize=9)
-    fig.tight_layout(rect=(0, 0, 1, 0.92))
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=130)
-    return atomic_write_bytes(path, buf.getvalue())

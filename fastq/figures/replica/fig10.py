@@ -13,6 +13,7 @@ from pathlib import Path
 from ... import store
 from ...studies import curves
 from ...defaults import DEFAULT_EDGE_WIDTH
+from ...plotting.replica import draw_fig10
 from .. import figure_meta
 
 SETTINGS = {"sigma": 0.1, "lam": 0.01, "alpha": 1.5, "omegas": [2.0, 4.0, 6.0], "bits": list(range(2, 10)),
@@ -20,18 +21,15 @@ SETTINGS = {"sigma": 0.1, "lam": 0.01, "alpha": 1.5, "omegas": [2.0, 4.0, 6.0], 
 
 
 def make(out_dir, *, quick=False, n_jobs=1, progress=False) -> list[Path]:
-    from ...plotting import new_figure, save_figure as save
-    from ...plotting.curves import curve_panel
-
     out = Path(out_dir)
     st = dict(SETTINGS)
     if quick:
         st["bits"] = list(range(2, 7))
-    fig, ax = new_figure(1, 2, size=(4.6, 3.8))
+    panels = []
     files = []
     gap = {}
     for k, scheme in enumerate(("uniform", "log")):
-        a = ax[0, k]
+        lines = []
         ridge_eg = None
         for omega in st["omegas"]:
             cs = curves("bits", schemes=(scheme,), bits=st["bits"], omega=omega, alpha=st["alpha"],
@@ -39,17 +37,12 @@ def make(out_dir, *, quick=False, n_jobs=1, progress=False) -> list[Path]:
                         progress=progress)
             files += cs.save(out / f"fig10{'ab'[k]}_omega{omega:g}")
             r = cs.results[scheme]
-            curve_panel(a, cs.x, r["eg"], r["rs"], label=f"ω={omega:g}", style="-.")
+            lines.append((f"ω={omega:g}", cs.x, r["eg"], r["rs"], r["converged"]))
             ridge_eg = float(cs.ridge_eg[0])
             gap[f"{scheme} omega={omega:g}"] = [float(e / ridge_eg - 1.0) for e in r["eg"]]
-        a.axhline(ridge_eg, color="k", ls=":", label="ridge")
-        a.set_yscale("log")
-        a.set_xlabel("b (bits)")
-        a.set_ylabel(r"$E_g$")
-        a.set_title(f"({'ab'[k]}) {scheme}, σ={st['sigma']:g}, λ={st['lam']:g}, α={st['alpha']:g}; o = RSB",
-                    fontsize=8)
-        a.legend(fontsize=7)
+        panels.append((lines, ridge_eg, f"({'ab'[k]}) {scheme}, σ={st['sigma']:g}, λ={st['lam']:g}, "
+                                         f"α={st['alpha']:g}; o = RSB / not converged"))
     files.append(store.write_json(out / "fig10.json", figure_meta(
         "fig10", st, relative_gap_to_ridge=gap, bits=st["bits"])))
-    files.append(save(fig, out / "fig10.png"))
+    files.append(draw_fig10(panels, out / "fig10.png"))
     return files

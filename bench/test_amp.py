@@ -15,10 +15,10 @@ import textwrap
 
 import numpy as np
 import pytest
+from timing import best_of
 
 import fastq
 from fastq.message_passing import amp, amp_batched
-from timing import best_of
 
 N, ALPHA, SIGMA, LAM = 2500, 1.5, 0.1, 0.1
 Q = fastq.Quantizer.from_bits(5, 2.5, edge_width=0.1)

@@ -10,11 +10,10 @@ import tempfile
 import textwrap
 
 import pytest
+from timing import best_of
 
 from fastq import Quantizer, solve_rs
-
 from tests.replica import naive_rs as naive
-from timing import best_of
 
 POINT = dict(scheme="uniform", n_p=6, omega=2.0, eps=0.05, alpha=1.5, sigma=0.01, lam=0.0)
 

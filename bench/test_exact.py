@@ -21,8 +21,7 @@ import pytest
 
 from fastq.exact import exact_erm
 from fastq.quantizers import Quantizer
-from fastq.teacher import teacher
-
+from fastq.synthetic import teacher
 from tests.exact import naive_exact
 
 SETTINGS = {"low_noise": 0.01, "high_noise": 1.0}

@@ -7,12 +7,11 @@ warm-started solves are cheaper than a cold one, so the time ratio is below the 
 """
 from __future__ import annotations
 
-
 import pytest
+from timing import best_of
 
 from fastq import Quantizer, solve_rs
 from fastq.studies import bit_budget, optimal_omega
-from timing import best_of
 
 MODEL = (1.4, 0.01, 0.01)
 EPS = 0.05

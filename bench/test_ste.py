@@ -6,12 +6,12 @@ The ratios are measured side by side in one run; no absolute time is asserted.
 
 import numpy as np
 import pytest
+from timing import best_of
 
 from fastq._jit import njit
 from fastq.quantizers import Quantizer
 from fastq.ste import ste_mean_field
 from fastq.ste._sim_kernel import _ste_run
-from timing import best_of
 
 
 @njit

@@ -9,10 +9,10 @@ Every variant gets a warm-up call first (JIT compiled, loky workers started).
 
 import numpy as np
 import pytest
+from timing import best_of
 
 from fastq import Quantizer, solve_rs
 from fastq.studies import sweep
-from timing import best_of
 
 N_P = list(range(1, 65))
 OMEGA = np.linspace(0.05, 10.0, 64)

@@ -27,14 +27,22 @@ from .exact import ExactResult, ExactStudyResult, exact_erm, exact_study
 from .gauss import gaussian_moments
 from .message_passing import AMPResult, AMPStudyResult, amp, amp_batched, amp_study
 from .quantizers import Quantizer
-from .replica import (NoFiniteSolution, RSResult, SEResult, ridge, rs_map, solve_rs,
-                      state_evolution)
-from .ste import (STEStationaryResult, STETrajectoryResult, ste_mean_field, ste_simulate,
-                  ste_stationary)
-from .studies import (BitBudgetResult, CurvesResult, OmegaOptimumResult, PhaseDiagramResult,
-                      SweepResult, bit_budget, curves, optimal_omega, phase_diagram, rs_boundary,
-                      sweep)
-from .teacher import teacher
+from .replica import NoFiniteSolution, RSResult, SEResult, ridge, rs_map, solve_rs, state_evolution
+from .ste import STEStationaryResult, STETrajectoryResult, ste_mean_field, ste_simulate, ste_stationary
+from .studies import (
+    BitBudgetResult,
+    CurvesResult,
+    OmegaOptimumResult,
+    PhaseDiagramResult,
+    SweepResult,
+    bit_budget,
+    curves,
+    optimal_omega,
+    phase_diagram,
+    rs_boundary,
+    sweep,
+)
+from .synthetic import teacher
 
 __all__ = [
     "__version__", "DEFAULT_EDGE_WIDTH", "FastqInputError", "NoFiniteSolution",

@@ -1,3 +1,4 @@
+"""``python -m fastq``: the command line (same as the ``fastq`` script)."""
 import sys
 
 from .cli import main

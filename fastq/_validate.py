@@ -67,10 +67,10 @@ def integer(name: str, value, lo: int | None = None, hi: int | None = None) -> i
         if not math.isfinite(f) or f != int(f):
             raise FastqInputError(f"{name} must be an integer (got {value!r})")
         v = int(f)
-    if lo is not None and v < lo:
-        raise FastqInputError(f"{name} must be an integer >= {lo}" + (f" and <= {hi}" if hi is not None else "") + f" (got {v})")
-    if hi is not None and v > hi:
-        raise FastqInputError(f"{name} must be an integer <= {hi}" + (f" and >= {lo}" if lo is not None else "") + f" (got {v})")
+    if (lo is not None and v < lo) or (hi is not None and v > hi):
+        parts = (f">= {lo}" if lo is not None else "", f"<= {hi}" if hi is not None else "")
+        bounds = " and ".join(b for b in parts if b)
+        raise FastqInputError(f"{name} must be an integer {bounds} (got {v})")
     return v
 
 

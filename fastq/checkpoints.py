@@ -18,9 +18,9 @@ import functools
 import hashlib
 import json
 import shutil
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -135,7 +135,8 @@ def _call(fn, chunk):
 
 def remove_checkpoints(folder) -> None:
     """Delete a finished run's checkpoint folder (``ChunkRun.folder``; None is a no-op) and its
-    parent if that is left empty."""
+    parent if that is left empty.
+    """
     if folder is None or not Path(folder).exists():
         return
     folder = Path(folder)

@@ -1,17 +1,17 @@
-"""Exact Gaussian moments of piecewise-linear functions.
+r"""Exact Gaussian moments of piecewise-linear functions.
 
 For a function that is linear on each interval of a partition of the real line,
 
 .. math::
 
-    g(z) = c_j + s_j (z - m_j), \\qquad z \\in [a_j, a_{j+1}],
+    g(z) = c_j + s_j (z - m_j), \qquad z \in [a_j, a_{j+1}],
 
 the integrals against the standard Gaussian measure ``Dz`` reduce, interval by interval, to
 three closed-form quantities
 
 .. math::
 
-    P = \\Phi(b) - \\Phi(a), \\quad D = N(a) - N(b), \\quad E = P + a N(a) - b N(b)
+    P = \Phi(b) - \Phi(a), \quad D = N(a) - N(b), \quad E = P + a N(a) - b N(b)
 
 (N the standard normal density, Phi its distribution function; terms at +-inf vanish), i.e.
 ``int Dz = P``, ``int z Dz = D``, ``int z^2 Dz = E``.  fastq evaluates ``P`` with ``erfc`` of the
@@ -22,8 +22,8 @@ Kernels: ``_interval(a, b)`` -> (P, D, E) and ``_pl_moments`` for a whole functi
 """
 from __future__ import annotations
 
-from collections import namedtuple
 import math
+from collections import namedtuple
 
 import numpy as np
 
@@ -44,7 +44,7 @@ def _npdf(z):
 
 @njit
 def _zpdf(z):
-    """z N(z); 0 at +-inf."""
+    """Z N(z); 0 at +-inf."""
     if math.isinf(z):
         return 0.0
     return z * _INV_SQRT_2PI * math.exp(-0.5 * z * z)

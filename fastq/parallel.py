@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from . import _validate as V
 
@@ -42,6 +42,7 @@ def effective_n_jobs(n_jobs: int | None, name: str = "n_jobs") -> int:
 
 
 def validate_backend(backend: str, scheduler: str | None = None) -> str:
+    """The backend name, checked (and ``scheduler`` only with ``dask``)."""
     if backend not in BACKENDS:
         raise V.FastqInputError(f"backend must be one of {', '.join(BACKENDS)} (got {backend!r})")
     if scheduler is not None and backend != "dask":

@@ -1,4 +1,4 @@
-"""Uniform and logarithmic weight quantizers, hard and edge-smoothed.
+r"""Uniform and logarithmic weight quantizers, hard and edge-smoothed.
 
 A quantizer maps a real weight to the nearest of ``n_p + 1`` levels
 ``d_0 < d_1 < ... < d_{n_p}`` spanning ``[-omega, omega]``; the thresholds between levels are
@@ -7,8 +7,8 @@ the midpoints ``t_k = (d_{k-1} + d_k) / 2``.  The *edge-smoothed* quantizer of w
 
 .. math::
 
-    \\phi_\\varepsilon(w) = d_0 + \\sum_{k=1}^{n_p} D_k\\, r\\!\\left(\\frac{w - t_k}{\\varepsilon}\\right),
-    \\qquad r(u) = \\min(1, \\max(0, u + 1/2)),
+    \phi_\varepsilon(w) = d_0 + \sum_{k=1}^{n_p} D_k\, r\!\left(\frac{w - t_k}{\varepsilon}\right),
+    \qquad r(u) = \min(1, \max(0, u + 1/2)),
 
 which equals the hard quantizer averaged over a uniform dither of width eps.  eps = 0 is the
 hard quantizer.  See ``docs/theory.md`` for why fastq needs it.
@@ -161,7 +161,7 @@ def _phi(w, levels, thresholds, eps):
 
 @njit
 def _dphi(w, levels, thresholds, eps):
-    """d phi_eps / dw for one weight (0 for the hard quantizer away from thresholds)."""
+    """D phi_eps / dw for one weight (0 for the hard quantizer away from thresholds)."""
     return _phi_dphi(w, levels, thresholds, eps)[1]
 
 
@@ -289,31 +289,32 @@ class Quantizer:
 
     # -- constructors ---------------------------------------------------------------------
     @classmethod
-    def uniform(cls, n_p: int, omega: float, edge_width: float = 0.0) -> "Quantizer":
+    def uniform(cls, n_p: int, omega: float, edge_width: float = 0.0) -> Quantizer:
         """Uniform quantizer with ``n_p`` equal sub-intervals of ``[-omega, omega]``."""
         return cls("uniform", n_p, omega, edge_width)
 
     @classmethod
-    def log(cls, n_p: int, omega: float, edge_width: float = 0.0) -> "Quantizer":
+    def log(cls, n_p: int, omega: float, edge_width: float = 0.0) -> Quantizer:
         """Logarithmic quantizer (widths doubling away from zero) with ``n_p`` sub-intervals."""
         return cls("log", n_p, omega, edge_width)
 
     @classmethod
-    def from_bits(cls, bits, omega: float, scheme: str = "uniform", edge_width: float = 0.0) -> "Quantizer":
+    def from_bits(cls, bits, omega: float, scheme: str = "uniform", edge_width: float = 0.0) -> Quantizer:
         """Quantizer with ``b = log2(n_p + 2)`` bits; ``bits`` must make ``n_p`` an integer."""
         return cls(scheme, n_p_from_bits(bits), omega, edge_width)
 
-    def with_edge_width(self, edge_width: float) -> "Quantizer":
+    def with_edge_width(self, edge_width: float) -> Quantizer:
         """The same level set with another edge width."""
         return Quantizer(self.scheme, self.n_p, self.omega, edge_width)
 
-    def hard(self) -> "Quantizer":
+    def hard(self) -> Quantizer:
         """The same level set with ``edge_width = 0``."""
         return self.with_edge_width(0.0)
 
     # -- properties -----------------------------------------------------------------------
     @property
     def bits(self) -> float:
+        """``log2(n_p + 2)``, the number of bits (an integer for ``n_p = 2**b - 2``)."""
         return math.log2(self.n_p + 2)
 
     @property
@@ -337,7 +338,7 @@ class Quantizer:
         return self._apply(_phi_array, w)
 
     def derivative(self, w):
-        """d phi_eps / dw elementwise (kernel ``_dphi_array``); 0 a.e. for the hard quantizer."""
+        """D phi_eps / dw elementwise (kernel ``_dphi_array``); 0 a.e. for the hard quantizer."""
         return self._apply(_dphi_array, w)
 
     def _apply(self, kernel, w):
@@ -350,6 +351,7 @@ class Quantizer:
         return out.reshape(arr.shape)
 
     def to_dict(self) -> dict:
+        """The quantizer's parameters as a dict (what result files record)."""
         return {"scheme": self.scheme, "n_p": self.n_p, "bits": self.bits, "omega": self.omega,
                 "edge_width": self.edge_width}
 

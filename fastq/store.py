@@ -20,6 +20,7 @@ import numpy as np
 
 
 def atomic_write_bytes(path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (temporary file, fsync, rename); returns the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -77,21 +78,25 @@ def to_json(obj, indent: int | None = 2) -> str:
 
 
 def write_json(path, obj) -> Path:
+    """Write ``obj`` as JSON atomically (non-finite numbers as null; see :func:`to_json`)."""
     return atomic_write_bytes(path, (to_json(obj) + "\n").encode())
 
 
 def read_json(path):
+    """Read a JSON file."""
     with open(path) as fh:
         return json.load(fh)
 
 
 def write_npz(path, **arrays) -> Path:
+    """Write arrays to an NPZ file atomically."""
     buf = io.BytesIO()
     np.savez(buf, **arrays)
     return atomic_write_bytes(path, buf.getvalue())
 
 
 def write_csv(path, header, rows) -> Path:
+    """Write a CSV file (header and rows; floats by repr) atomically."""
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(header)

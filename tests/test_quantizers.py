@@ -2,12 +2,12 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import integrate
 
 from fastq import FastqInputError, Quantizer
 from fastq.quantizers import log_levels, n_p_from_bits, uniform_levels
-
 from tests.replica import naive_rs as naive
 
 SCHEMES = ["uniform", "log"]

@@ -19,6 +19,7 @@ from ._common import FastqArgumentParser
 
 
 def build_parser() -> FastqArgumentParser:
+    """The ``fastq`` argument parser with every subcommand of this package registered."""
     parser = FastqArgumentParser(
         prog="fastq",
         description="Typical-case (replica) analysis of weight-quantized learning. "
@@ -36,6 +37,7 @@ def build_parser() -> FastqArgumentParser:
 
 
 def main(argv=None) -> int:
+    """Run the ``fastq`` command line on ``argv`` (default: ``sys.argv``); returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -16,7 +16,8 @@ CHECKPOINT_DIRNAME = ".fastq-checkpoints"
 def add_quantizer_args(p: argparse.ArgumentParser, *, omega_required: bool = True, bits_range: bool = False,
                        edge_width: bool = True, title: str = "quantizer"):
     """--scheme, --n-p | --bits [| --bits-range], --omega, and --edge-width unless ``edge_width``
-    is False (commands that use the hard quantizer only)."""
+    is False (commands that use the hard quantizer only).
+    """
     g = p.add_argument_group(title)
     g.add_argument("--scheme", choices=("uniform", "log"), default="uniform",
                    help="level spacing: uniform, or log (widths doubling away from 0) (default: uniform)")

@@ -9,6 +9,7 @@ from . import _options as O
 
 
 def register(sub):
+    """Add this module's subcommand to the subparsers ``sub``."""
     p = sub.add_parser("amp", help="run AMP on independent synthetic instances and compare with RS",
                        description="Run AMP (THEORY section 7) on RUNS independent teacher-student "
                                    "instances of size N and report the mean generalization error "
@@ -39,6 +40,7 @@ def register(sub):
 
 
 def run_amp(args) -> int:
+    """Run ``fastq amp`` with the parsed ``args``; returns the exit code."""
     import numpy as np
 
     from ..message_passing import amp_study

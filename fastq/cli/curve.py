@@ -14,6 +14,7 @@ from . import _options as O
 
 
 def register(sub):
+    """Add this module's subcommand to the subparsers ``sub``."""
     p = sub.add_parser(
         "curve", help="Eg curves vs omega, alpha or bits (ridge reference, RSB points marked)",
         description="Generalization error of the RS solution along one parameter, one curve per "
@@ -58,6 +59,7 @@ def _bits_list(text):
 
 
 def run(args) -> int:
+    """Run ``fastq curve`` with the parsed ``args``; returns the exit code."""
     t0 = time.perf_counter()
     sigma = V.nonnegative("sigma", args.sigma)
     lam = V.nonnegative("lam", args.lam)
@@ -91,7 +93,7 @@ def run(args) -> int:
     files = cs.save(stem)
     if not args.no_plot:
         from ..plotting import new_figure, save_figure
-        from ..plotting.curves import plot_curves
+        from ..plotting.eg_curves import plot_curves
 
         fig, ax = new_figure(1, 1, size=(5.5, 4.0))
         plot_curves(ax[0, 0], cs)

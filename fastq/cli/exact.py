@@ -32,6 +32,7 @@ def parse_sizes(text: str) -> list[int]:
 
 
 def register(sub):
+    """Add this module's subcommand to the subparsers ``sub``."""
     p = sub.add_parser(
         "exact", help="exact quantized ERM at small N (sphere decoding), extrapolated to N -> inf",
         description="Solve min over d in Omega^N of ||y - X d||^2/2 + lam ||d||^2/2 exactly by "
@@ -59,6 +60,7 @@ def register(sub):
 
 
 def run_exact(args) -> int:
+    """Run ``fastq exact`` with the parsed ``args``; returns the exit code."""
     from ..exact import DEFAULT_NODE_LIMIT, exact_study, save_study
     from ..parallel import show_progress
     from ..plotting.exact import plot_study
@@ -73,7 +75,8 @@ def run_exact(args) -> int:
     if args.edge_width <= 0 and not args.no_amp:
         raise V.FastqInputError("edge_width must be > 0 for AMP (or pass --no-amp)")
     res = exact_study(q, alpha, sigma, lam, rho, sizes=sizes, instances=instances, seed=seed,
-                      node_limit=node_limit, amp=not args.no_amp, amp_edge_width=args.edge_width if args.edge_width > 0 else None,
+                      node_limit=node_limit, amp=not args.no_amp,
+                      amp_edge_width=args.edge_width if args.edge_width > 0 else None,
                       n_jobs=jobs, backend=args.backend, scheduler=args.scheduler,
                       progress=show_progress(args.json))
     paths = save_study(res, args.out)
@@ -91,11 +94,12 @@ def run_exact(args) -> int:
     amp_note = "" if res.amp_available else "   (AMP unavailable or skipped)"
     print(f"  {'N':>4}  {'Eg exact':>18}  {'Eg AMP phi(mbar)':>18}  {'Eg rounded ridge':>18}  "
           f"{'not opt':>7}  {'nodes mean':>10}{amp_note}")
+    def fmt(r, k):
+        return f"{r[k]:.5f} ± {r[k + '_se']:.5f}" if r[k] == r[k] else "n/a"
+
     for r in res.summary:
-        def fmt(k):
-            return f"{r[k]:.5f} ± {r[k + '_se']:.5f}" if r[k] == r[k] else "n/a"
-        print(f"  {r['n']:>4}  {fmt('eg_exact'):>18}  {fmt('eg_amp_requantized'):>18}  "
-              f"{fmt('eg_rounded_ridge'):>18}  {r['not_optimal']:>7}  {r['nodes_mean']:>10.3g}")
+        print(f"  {r['n']:>4}  {fmt(r, 'eg_exact'):>18}  {fmt(r, 'eg_amp_requantized'):>18}  "
+              f"{fmt(r, 'eg_rounded_ridge'):>18}  {r['not_optimal']:>7}  {r['nodes_mean']:>10.3g}")
     print(f"  fit Eg(N) = a + b/N: a = {f['a']:.5f} ± {f['a_err']:.5f}, b = {f['b']:.4f} ± {f['b_err']:.4f}, "
           f"chi2/dof = {f['chi2_dof']:.3g}")
     if rs["converged"]:

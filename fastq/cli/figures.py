@@ -12,6 +12,7 @@ from . import _options as O
 
 
 def register(sub):
+    """Add this module's subcommand to the subparsers ``sub``."""
     p = sub.add_parser(
         "figures", help="regenerate the figures of the papers (data + PNG)",
         description="Compute and draw the figures of one or several groups: 'replica' (Figs. 1-10 "
@@ -60,6 +61,7 @@ def _name(figures, text) -> str:
 
 
 def run(args) -> int:
+    """Run ``fastq figures`` with the parsed ``args``; returns the exit code."""
     from .. import figures
 
     jobs = O.parallel_from_args(args)

@@ -5,16 +5,17 @@ import sys
 from pathlib import Path
 
 from .. import _validate as V
-from ..studies import bit_budget, optimal_omega, save_budget
-from ..studies.omega_search import DEFAULT_N_SCAN
 from ..parallel import show_progress
 from ..quantizers import SCHEMES
 from ..store import to_json
+from ..studies import bit_budget, optimal_omega, save_budget
+from ..studies.omega_search import DEFAULT_N_SCAN
 from . import _common as C
 from . import _options as O
 
 
 def register(sub):
+    """Add this module's subcommand to the subparsers ``sub``."""
     p = sub.add_parser(
         "optimize", help="optimal clipping range omega, and the smallest sufficient number of bits",
         description="Find the clipping range omega that minimizes the RS generalization error Eg for "
@@ -60,6 +61,7 @@ def _omega_range(text):
 
 
 def run_optimize(args) -> int:
+    """Run ``fastq optimize`` with the parsed ``args``; returns the exit code."""
     alpha, sigma, lam, rho = O.model_from_args(args)
     edge_width = V.nonnegative("edge_width", args.edge_width)
     omega_range = _omega_range(args.omega_range)

@@ -19,6 +19,7 @@ DEFAULT_OMEGA = "0.05:10:200"
 
 
 def register(sub):
+    """Add this module's subcommand to the subparsers ``sub``."""
     p = sub.add_parser(
         "phase", help="RS/RSB phase diagram on the (b, omega) plane (+ kappa map, boundary)",
         description="Phase diagram of the RS solution over n_p (rows) and omega (columns): the AT "
@@ -52,6 +53,7 @@ def register(sub):
 
 
 def file_stem(scheme, alpha, sigma, lam, rho, eps) -> str:
+    """File name stem of a phase diagram: every model parameter and the edge width in it."""
     s = f"phase_{scheme}_alpha{alpha:g}_sigma{sigma:g}_lam{lam:g}"
     if rho != 1.0:
         s += f"_rho{rho:g}"
@@ -59,6 +61,7 @@ def file_stem(scheme, alpha, sigma, lam, rho, eps) -> str:
 
 
 def run(args) -> int:
+    """Run ``fastq phase`` with the parsed ``args``; returns the exit code."""
     t0 = time.perf_counter()
     alpha, sigma, lam, rho = O.model_from_args(args)
     eps = V.positive("edge_width", args.edge_width)

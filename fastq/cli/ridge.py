@@ -7,6 +7,7 @@ from . import _options as O
 
 
 def register(sub):
+    """Add this module's subcommand to the subparsers ``sub``."""
     p = sub.add_parser("ridge", help="closed-form RS solution of ridge regression (no quantization)",
                        description="Closed-form replica solution of ridge regression, fastq's reference curve.")
     O.add_model_args(p)
@@ -15,6 +16,7 @@ def register(sub):
 
 
 def run_ridge(args) -> int:
+    """Run ``fastq ridge`` with the parsed ``args``; returns the exit code."""
     alpha, sigma, lam, rho = O.model_from_args(args)
     r = ridge(alpha, sigma, lam, rho)
     d = r.to_dict()

@@ -7,6 +7,7 @@ from . import _options as O
 
 
 def register(sub):
+    """Add this module's subcommand to the subparsers ``sub``."""
     p = sub.add_parser("rs", help="solve the RS saddle point for one quantizer and model",
                        description="Solve the replica-symmetric saddle-point equations of quantized "
                                    "ridge regression and report Eg, overlaps and the AT stability.")
@@ -19,12 +20,14 @@ def register(sub):
 
 
 def run_rs(args) -> int:
+    """Run ``fastq rs`` with the parsed ``args``; returns the exit code."""
     alpha, sigma, lam, rho = O.model_from_args(args)
     q = O.quantizer_from_args(args)
     r = solve_rs(q, alpha, sigma, lam, rho, tol=args.tol, max_iter=args.max_iter)
     d = r.to_dict()
     d.update({"scheme": q.scheme, "n_p": q.n_p, "bits": q.bits, "omega": q.omega,
               "alpha": alpha, "sigma": sigma, "lam": lam, "rho": rho})
+    verdict = "RS (stable)" if r.rs else "RSB (at >= 1)" if r.converged else "NOT CONVERGED: " + r.status
     C.emit(d, args.json, title=f"RS saddle point ({q.scheme}, n_p={q.n_p}, omega={q.omega:g}, "
-                               f"edge_width={q.edge_width:g}): {'RS (stable)' if r.rs else 'RSB (at >= 1)' if r.converged else 'NOT CONVERGED: ' + r.status}")
+                               f"edge_width={q.edge_width:g}): {verdict}")
     return 0 if r.converged else 3

@@ -8,6 +8,7 @@ from . import _options as O
 
 
 def register(sub):
+    """Add this module's subcommand to the subparsers ``sub``."""
     p = sub.add_parser("se", help="state-evolution trajectory and fixed point",
                        description="Iterate AMP's state evolution (THEORY section 6) from a start "
                                    "(V0, E0) and print the trajectory (V, E, Eg) and the fixed point.")
@@ -24,6 +25,7 @@ def register(sub):
 
 
 def run_se(args) -> int:
+    """Run ``fastq se`` with the parsed ``args``; returns the exit code."""
     alpha, sigma, lam, rho = O.model_from_args(args)
     q = O.quantizer_from_args(args)
     t_max = V.integer("t_max", args.t_max, 1, 10_000_000)

@@ -15,6 +15,7 @@ from . import _options as O
 
 
 def register(sub):
+    """Add this module's subcommand to the subparsers ``sub``."""
     p = sub.add_parser(
         "ste", help="learning dynamics of online STE training (mean field, stationary Eg, simulation)",
         description="Online SGD with the straight-through estimator for the hard-quantized student "
@@ -41,6 +42,7 @@ def register(sub):
 
 
 def run_ste(args) -> int:
+    """Run ``fastq ste`` with the parsed ``args``; returns the exit code."""
     from ..ste import ste_mean_field, ste_simulate, ste_stationary
 
     # validate everything before any work

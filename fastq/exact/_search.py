@@ -162,7 +162,8 @@ def _next_candidate(i, m, R, T, levels, hint, l, h):
 @njit
 def _descend(i, v, m, R, T, LO, HI, box_bound):
     """Fix coordinate ``i`` to ``v``: update the targets ``T[i, k]`` of the rows still open and
-    return the box lower bound on their cost (0 without ``box_bound``)."""
+    return the box lower bound on their cost (0 without ``box_bound``).
+    """
     kmax = i if i < m else m
     bound = 0.0
     for k in range(kmax):

@@ -13,7 +13,8 @@ from .study import ExactStudyResult
 def save_study(result: ExactStudyResult, out_dir, stem: str = "exact") -> list[Path]:
     """Write ``stem.json`` (metadata + summary + fit + RS), ``stem.csv`` (one row per N),
     ``stem.npz`` (per-instance arrays); the plot is drawn from these by
-    :func:`fastq.plotting.exact.plot_study` to ``out_dir``."""
+    :func:`fastq.plotting.exact.plot_study` to ``out_dir``.
+    """
     out = Path(out_dir)
     paths = []
     doc = metadata("exact_study", result.params)

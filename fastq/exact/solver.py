@@ -1,12 +1,12 @@
-"""Exact finite-N minimizer of the quantized ridge loss by sphere decoding: :func:`exact_erm`.
+r"""Exact finite-N minimizer of the quantized ridge loss by sphere decoding: :func:`exact_erm`.
 
 The replica analysis (THEORY section 1) predicts the generalization error of the *global*
 minimizer
 
 .. math::
 
-    \\hat d = \\operatorname*{argmin}_{d \\in \\Omega^N} \\;
-    \\tfrac12 \\lVert y - X d \\rVert^2 + \\tfrac{\\lambda}{2} \\lVert d \\rVert^2 ,
+    \hat d = \operatorname*{argmin}_{d \in \Omega^N} \;
+    \tfrac12 \lVert y - X d \rVert^2 + \tfrac{\lambda}{2} \lVert d \rVert^2 ,
 
 with ``Omega`` the (hard) level set of a quantizer.  For small N it can be found exactly:
 
@@ -67,7 +67,8 @@ def objective(X, y, w, lam) -> float:
 
 def stacked_system(X, y, lam):
     """The ridge loss as plain least squares: ``A = [X; sqrt(lam) I]``, ``b = [y; 0]`` (lam > 0),
-    or ``(X, y)`` for lam = 0, so that ``||b - A d||^2 = ||y - X d||^2 + lam ||d||^2``."""
+    or ``(X, y)`` for lam = 0, so that ``||b - A d||^2 = ||y - X d||^2 + lam ||d||^2``.
+    """
     n = X.shape[1]
     if lam > 0.0:
         return np.vstack([X, math.sqrt(lam) * np.eye(n)]), np.concatenate([y, np.zeros(n)])
@@ -93,9 +94,23 @@ def round_to_levels(w, levels) -> np.ndarray:
     return lv[np.searchsorted(t, w, side="right")]
 
 
+def _check_instance(X, y):
+    """``X`` (M, N) and ``y`` (M,) as finite float64 arrays, or a one-line input error."""
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if X.ndim != 2 or X.shape[0] < 1 or X.shape[1] < 1:
+        raise V.FastqInputError(f"X must be a 2-D array with M >= 1 rows and N >= 1 columns (got shape {X.shape})")
+    if y.ndim != 1 or y.shape[0] != X.shape[0]:
+        raise V.FastqInputError(f"y must be 1-D with M = {X.shape[0]} entries (got shape {y.shape})")
+    if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
+        raise V.FastqInputError("X and y must be finite")
+    return X, y
+
+
 def _incumbent(A, b, levels, max_sweeps):
     """Start of the search: the rounded ridge solution improved by coordinate descent over the
-    levels (kernel ``_coordinate_descent``).  Returns ``(w_rounded_ridge, w_incumbent, idx)``."""
+    levels (kernel ``_coordinate_descent``).  Returns ``(w_rounded_ridge, w_incumbent, idx)``.
+    """
     w_ridge = np.linalg.lstsq(A, b, rcond=None)[0]
     idx = np.searchsorted(0.5 * (levels[1:] + levels[:-1]), w_ridge, side="right").astype(np.int64)
     w_rr = levels[idx]
@@ -137,16 +152,17 @@ class ExactResult:
     status: str
 
     def to_dict(self) -> dict:
+        """The record as a plain dict (JSON-ready through :func:`fastq.store.to_json`)."""
         return dataclasses.asdict(self)
 
 
 def exact_erm(X, y, quantizer, lam, *, node_limit: int = DEFAULT_NODE_LIMIT,
               order: str = "vblast", box_bound: bool = True, max_sweeps: int = 1000) -> ExactResult:
-    """Exact minimizer over ``d in Omega^N`` of the quantized ridge loss (sphere decoding).
+    r"""Exact minimizer over ``d in Omega^N`` of the quantized ridge loss (sphere decoding).
 
     .. math::
 
-        \\min_{d \\in \\Omega^N} \\tfrac12 \\lVert y - X d \\rVert^2 + \\tfrac{\\lambda}{2} \\lVert d \\rVert^2
+        \min_{d \in \Omega^N} \tfrac12 \lVert y - X d \rVert^2 + \tfrac{\lambda}{2} \lVert d \rVert^2
 
     Parameters
     ----------
@@ -181,14 +197,7 @@ def exact_erm(X, y, quantizer, lam, *, node_limit: int = DEFAULT_NODE_LIMIT,
     described in the module docstring and in ``docs/exact.md``.
     """
     t0 = time.perf_counter()
-    X = np.asarray(X, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    if X.ndim != 2 or X.shape[0] < 1 or X.shape[1] < 1:
-        raise V.FastqInputError(f"X must be a 2-D array with M >= 1 rows and N >= 1 columns (got shape {X.shape})")
-    if y.ndim != 1 or y.shape[0] != X.shape[0]:
-        raise V.FastqInputError(f"y must be 1-D with M = {X.shape[0]} entries (got shape {y.shape})")
-    if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
-        raise V.FastqInputError("X and y must be finite")
+    X, y = _check_instance(X, y)
     levels = _levels_of(quantizer)
     lam = V.nonnegative("lam", lam)
     node_limit = V.integer("node_limit", node_limit, 1)

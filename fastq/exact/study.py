@@ -18,7 +18,7 @@ from ..message_passing.solver import amp as _run_amp
 from ..parallel import effective_n_jobs, parallel_map, validate_backend
 from ..quantizers import Quantizer
 from ..replica import solve_rs
-from ..teacher import as_seed_sequence, generalization_error, spawn_seeds, teacher
+from ..synthetic import as_seed_sequence, generalization_error, spawn_seeds, teacher
 from .solver import DEFAULT_NODE_LIMIT, exact_erm
 
 
@@ -106,6 +106,7 @@ class ExactStudyResult:
     amp_available: bool
 
     def to_dict(self) -> dict:
+        """The record as a plain dict (JSON-ready through :func:`fastq.store.to_json`)."""
         return {"params": self.params, "sizes": self.sizes, "summary": self.summary, "fit": self.fit,
                 "rs": self.rs, "amp_available": self.amp_available}
 
@@ -121,7 +122,8 @@ def _mean_se(v):
 
 def _size_summary(n, per, a, amp_available) -> dict:
     """One row of the summary: means and standard errors of each Eg at size ``n`` (row ``a`` of
-    the per-instance arrays), counts of unproven optima, search effort and time."""
+    the per-instance arrays), counts of unproven optima, search effort and time.
+    """
     row = {"n": n}
     for k in ("eg_exact", "eg_rounded_ridge", "eg_incumbent", "eg_amp", "eg_amp_requantized"):
         row[k], row[k + "_se"], _ = _mean_se(per[k][a])
@@ -138,7 +140,8 @@ def _size_summary(n, per, a, amp_available) -> dict:
 
 def _rs_reference(quantizer, alpha, sigma, lam, rho, amp_eps, fit) -> dict:
     """RS predictions beside the extrapolated exact Eg: the hard quantizer's Eg and the phase at
-    AMP's edge width."""
+    AMP's edge width.
+    """
     rs0 = solve_rs(quantizer.hard(), alpha, sigma, lam, rho)
     rse = solve_rs(quantizer.with_edge_width(amp_eps), alpha, sigma, lam, rho)
     rs = {"eg": rs0.eg, "converged": rs0.converged, "status": rs0.status,

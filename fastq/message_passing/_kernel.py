@@ -1,18 +1,18 @@
-"""The AMP iteration for K runs sharing one instance (THEORY section 7).
+r"""The AMP iteration for K runs sharing one instance (THEORY section 7).
 
 Per iteration, with ``X2 = X * X``:
 
 .. math::
 
-    V_\\mu = \\sum_i X^2_{\\mu i} v_i, \\quad
-    \\theta_\\mu = \\sum_i X_{\\mu i} \\bar m_i - V_\\mu g^{\\rm old}_\\mu, \\quad
-    g_\\mu = \\frac{y_\\mu - \\theta_\\mu}{1 + V_\\mu},
+    V_\mu = \sum_i X^2_{\mu i} v_i, \quad
+    \theta_\mu = \sum_i X_{\mu i} \bar m_i - V_\mu g^{\rm old}_\mu, \quad
+    g_\mu = \frac{y_\mu - \theta_\mu}{1 + V_\mu},
 
-    \\Sigma_i = \\Big(\\sum_\\mu \\frac{X^2_{\\mu i}}{1 + V_\\mu}\\Big)^{-1}, \\quad
-    R_i = \\bar m_i + \\Sigma_i \\sum_\\mu X_{\\mu i} g_\\mu,
+    \Sigma_i = \Big(\sum_\mu \frac{X^2_{\mu i}}{1 + V_\mu}\Big)^{-1}, \quad
+    R_i = \bar m_i + \Sigma_i \sum_\mu X_{\mu i} g_\mu,
 
-    \\bar m_i = \\phi_\\varepsilon\\Big(\\frac{R_i}{1 + \\lambda\\Sigma_i}\\Big), \\quad
-    v_i = \\frac{\\phi_\\varepsilon'(R_i / (1 + \\lambda\\Sigma_i))}{\\lambda + 1/\\Sigma_i},
+    \bar m_i = \phi_\varepsilon\Big(\frac{R_i}{1 + \lambda\Sigma_i}\Big), \quad
+    v_i = \frac{\phi_\varepsilon'(R_i / (1 + \lambda\Sigma_i))}{\lambda + 1/\Sigma_i},
 
 ``g^old = 0`` at the first step.  The *scalar-variance* form replaces ``V_mu`` by ``mean(v)``
 and ``1/Sigma_i`` by ``alpha / (1 + mean(v))``: two passes over X per iteration and no X2.
@@ -95,7 +95,8 @@ def _input_side(X, X2, G, W, full, alpha):
 @njit
 def _denoise(Uj, Bj, Aj, lam, lv, th, e, mnew, vnew):
     """New ``mbar``, ``v`` of one run into ``mnew``, ``vnew``; returns the mean squared change,
-    or NaN when a non-finite argument reached the denoiser."""
+    or NaN when a non-finite argument reached the denoiser.
+    """
     n = Uj.shape[0]
     ch = 0.0
     for i in range(n):

@@ -24,7 +24,8 @@ def _xU(X, U, out):
     """out[c, mu] = sum_i X[mu, i] U[c, i] for U of shape (K, N), out (K, M).
 
     Rows of X are taken four at a time, so each row of U is read once per four rows of X and
-    each row of X once per column."""
+    each row of X once per column.
+    """
     m, n = X.shape
     k = U.shape[0]
     m4 = m - m % 4
@@ -55,7 +56,8 @@ def _xU(X, U, out):
 @njit(fastmath=_FM)
 def _xtR(X, R, out):
     """out[c, i] = sum_mu X[mu, i] R[c, mu] for R of shape (K, M), out (K, N), streaming over
-    the rows of X four at a time (one load and store of ``out`` per four multiply-adds)."""
+    the rows of X four at a time (one load and store of ``out`` per four multiply-adds).
+    """
     m, n = X.shape
     k = R.shape[0]
     out[:, :] = 0.0
@@ -83,7 +85,7 @@ _GEMM_MIN_K = 80
 
 @njit
 def _prod(X, U, out):
-    """out (K, M) = U (K, N) @ X.T: loops for K < _GEMM_MIN_K, BLAS gemm otherwise."""
+    """Out (K, M) = U (K, N) @ X.T: loops for K < _GEMM_MIN_K, BLAS gemm otherwise."""
     if U.shape[0] < _GEMM_MIN_K:
         _xU(X, U, out)
     else:
@@ -94,7 +96,7 @@ def _prod(X, U, out):
 
 @njit
 def _prodT(X, R, out):
-    """out (K, N) = R (K, M) @ X: loops for K < _GEMM_MIN_K, BLAS gemm otherwise."""
+    """Out (K, N) = R (K, M) @ X: loops for K < _GEMM_MIN_K, BLAS gemm otherwise."""
     if R.shape[0] < _GEMM_MIN_K:
         _xtR(X, R, out)
     else:

@@ -27,7 +27,7 @@ import numpy as np
 from .. import _validate as V
 from .._status import STATUS_NAMES
 from ..quantizers import Quantizer
-from ..teacher import as_seed_sequence, generalization_error
+from ..synthetic import as_seed_sequence, generalization_error
 from ._kernel import _amp
 
 VARIANCES = ("full", "scalar")
@@ -71,6 +71,7 @@ class AMPResult:
     edge_width: float
 
     def to_dict(self, arrays: bool = False) -> dict:
+        """The record as a plain dict (JSON-ready through :func:`fastq.store.to_json`)."""
         d = {"converged": self.converged, "iterations": self.iterations, "status": self.status,
              "eg": self.eg, "eg_requantized": self.eg_requantized, "variance": self.variance,
              "edge_width": self.edge_width,

@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import _validate as V
 from ..parallel import effective_n_jobs, parallel_map, validate_backend
-from ..teacher import spawn_seeds, teacher
+from ..synthetic import spawn_seeds, teacher
 from .solver import VARIANCES, _check_instance, _check_quantizers, _run, training_loss
 
 
@@ -39,6 +39,7 @@ class AMPStudyResult:
 
     @property
     def runs(self) -> int:
+        """Run ``fastq study`` with the parsed ``args``; returns the exit code."""
         return self.eg.shape[0]
 
     def _sem(self, a):
@@ -46,7 +47,8 @@ class AMPStudyResult:
 
     def summary(self) -> list[dict]:
         """Per quantizer: eg_mean, eg_sem, eg_requantized_mean/sem, converged_fraction,
-        iterations_mean (``eg_sem`` is None for a single run)."""
+        iterations_mean (``eg_sem`` is None for a single run).
+        """
         out = []
         for j, q in enumerate(self.quantizers):
             e = self.eg[:, j:j + 1]
@@ -98,7 +100,7 @@ def amp_study(quantizer, alpha: float, sigma: float, lam: float, rho: float = 1.
     """AMP on ``runs`` independent instances (``fastq.parallel.parallel_map`` over ``_study_run``).
 
     Run k draws its instance ``(X, y, w0)`` and its starts from the k-th child of ``seed``
-    (:func:`fastq.teacher.spawn_seeds`), so results do not depend on ``n_jobs`` or the backend.
+    (:func:`fastq.synthetic.spawn_seeds`), so results do not depend on ``n_jobs`` or the backend.
     With several quantizers, they share each instance and start (common random numbers) and are
     advanced together by the batched kernel.  With ``restarts > 1`` each quantizer runs from
     ``restarts`` starts and the run keeps the converged restart of lowest training loss

@@ -18,7 +18,8 @@ def _edges(c):
 
 def phase_panel(ax, result, boundary=(), *, title=None, y="bits"):
     """RS (blue) / RSB (orange) / not converged (grey) cells over omega (x) and b or n_p (y);
-    boundary points of :func:`fastq.phase.rs_boundary` in black; coexisting points as 'x'."""
+    boundary points of :func:`fastq.phase.rs_boundary` in black; coexisting points as 'x'.
+    """
     from matplotlib.colors import ListedColormap
 
     n_p = np.asarray(result["n_p"])
@@ -70,6 +71,7 @@ def kappa_panel(ax, result, levels=(0.02, 0.05, 0.1, 0.2, 0.5), *, title=None, h
 
 
 def plot_diagram(diag, out, stem) -> list[Path]:
+    """Draw a :class:`fastq.PhaseDiagramResult` (diagram and kappa map) to ``<out>/<stem>.png``."""
     fx = diag.result.fixed
     title = (f"{diag.result.scheme}, α={fx['alpha']:g}, σ={fx['sigma']:g}, λ={fx['lam']:g}, "
              f"ε={fx['edge_width']:g}: RS fraction {diag.rs_fraction:.2f}")

@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib.lines import Line2D
 
 from ._canvas import new_figure, save_figure
-from .curves import curve_panel, plot_curves
+from .eg_curves import curve_panel, plot_curves
 from .phase import kappa_panel, phase_panel
 
 
@@ -78,7 +78,8 @@ def draw_fig03(x, dens, rows, settings, path) -> Path:
 
 def draw_curve_panels(panels, path) -> Path:
     """Figs. 4, 5, 7, 8, 9: one panel of Eg curves per ``(CurvesResult, title, styles, ridge_label)``
-    (log scale; RSB and non-converged points marked by :func:`fastq.plotting.curves.plot_curves`)."""
+    (log scale; RSB and non-converged points marked by :func:`fastq.plotting.eg_curves.plot_curves`).
+    """
     fig, ax = new_figure(1, len(panels), size=(4.6, 3.8))
     for k, (cs, title, styles, ridge_label) in enumerate(panels):
         a = ax[0, k]
@@ -91,7 +92,8 @@ def draw_curve_panels(panels, path) -> Path:
 
 def draw_fig10(panels, path) -> Path:
     """Fig. 10: Eg against bits, one panel per ``(lines, ridge_eg, title)`` with
-    ``lines = [(label, bits, eg, rs, converged)]``."""
+    ``lines = [(label, bits, eg, rs, converged)]``.
+    """
     fig, ax = new_figure(1, len(panels), size=(4.6, 3.8))
     for k, (lines, ridge_eg, title) in enumerate(panels):
         a = ax[0, k]

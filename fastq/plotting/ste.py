@@ -12,7 +12,8 @@ from ._canvas import new_figure, save_figure
 
 def plot_trajectories(npz_path, png_path, *, title=""):
     """Eg(tau) (simulation points vs mean-field lines), zero-level occupation and plateau length
-    against omega, from the NPZ written by :func:`fastq.figures.ste.make_trajectories`."""
+    against omega, from the NPZ written by :func:`fastq.figures.ste.make_trajectories`.
+    """
     with np.load(npz_path) as z:
         d = {k: z[k] for k in z.files}
     fig, axes = new_figure(1, 3, size=(5.0, 4.3))
@@ -53,7 +54,8 @@ def plot_trajectories(npz_path, png_path, *, title=""):
 
 def plot_stationary(npz_path, png_path, *, title=""):
     """Stationary Eg against omega and against b (uniform solid, log dashed), from the NPZ
-    written by :func:`fastq.figures.ste.make_stationary`."""
+    written by :func:`fastq.figures.ste.make_stationary`.
+    """
     with np.load(npz_path) as z:
         d = {k: z[k] for k in z.files}
     fig, axes = new_figure(1, 2, size=(5.5, 4.3))

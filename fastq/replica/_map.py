@@ -1,18 +1,18 @@
-"""Kernel of one evaluation of the RS saddle-point map (THEORY section 3).
+r"""Kernel of one evaluation of the RS saddle-point map (THEORY section 3).
 
 Given ``(chi, Eg)`` (``alpha = M/N``):
 
 .. math::
 
-    \\hat m = \\hat Q = \\frac{\\alpha}{1+\\chi}, \\quad \\hat\\chi = \\frac{2\\alpha E_g}{(1+\\chi)^2},
-    \\quad h = \\sqrt{\\hat m^2 \\rho + \\hat\\chi}, \\quad \\Theta = \\hat Q + \\lambda,
+    \hat m = \hat Q = \frac{\alpha}{1+\chi}, \quad \hat\chi = \frac{2\alpha E_g}{(1+\chi)^2},
+    \quad h = \sqrt{\hat m^2 \rho + \hat\chi}, \quad \Theta = \hat Q + \lambda,
 
 and with the denoiser ``phi*(x) = phi_eps(x / Theta)``, ``x = h z``:
 
 .. math::
 
-    Q = \\int Dz\\, \\phi^*(hz)^2, \\quad \\chi' = \\frac{1}{h}\\int Dz\\, z\\, \\phi^*(hz),
-    \\quad m = \\hat m \\rho \\chi', \\quad E_g' = \\tfrac12 (Q - 2m + \\rho + \\sigma^2).
+    Q = \int Dz\, \phi^*(hz)^2, \quad \chi' = \frac{1}{h}\int Dz\, z\, \phi^*(hz),
+    \quad m = \hat m \rho \chi', \quad E_g' = \tfrac12 (Q - 2m + \rho + \sigma^2).
 
 Every integral is the exact Gaussian moment of the pieces of ``phi_eps`` (:mod:`fastq.gauss`).
 The de Almeida-Thouless quantity is ``at = alpha / (1 + chi)^2 * int Dz (d phi*/dx)^2`` and the
@@ -27,13 +27,14 @@ import numpy as np
 
 from .._jit import njit
 from ..gauss import _npdf, _pl_moments
-from ._layout import AT, CHI, EG, H, KAPPA, M, Q, THETA
+from ._layout import AT, CHI, EG, KAPPA, THETA, H, M, Q
 
 
 @njit
 def _rs_map(chi, eg, breaks, value, slope, centre, thresholds, jumps, eps, alpha, sigma, lam, rho, out):
     """One evaluation of the RS map at ``(chi, eg)``: fills slots ``CHI..KAPPA`` of ``out``
-    (see :mod:`fastq.replica._layout`) with ``chi', eg', Q, m, h, theta, at, kappa``."""
+    (see :mod:`fastq.replica._layout`) with ``chi', eg', Q, m, h, theta, at, kappa``.
+    """
     opc = 1.0 + chi
     mhat = alpha / opc
     chihat = 2.0 * alpha * eg / (opc * opc)

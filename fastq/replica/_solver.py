@@ -20,7 +20,7 @@ import numpy as np
 
 from .._jit import njit
 from .._status import CONVERGED, DIVERGED, MAX_ITER
-from ._layout import CHI, EG, ITERATIONS, KAPPA, N_MAP, Q, RESIDUAL, STATUS
+from ._layout import CHI, EG, ITERATIONS, KAPPA, N_MAP, RESIDUAL, STATUS, Q
 from ._map import _eval, _rs_map
 
 #: chi beyond this is treated as a run-away (no finite fixed point reachable).

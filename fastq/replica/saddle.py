@@ -14,8 +14,22 @@ import numpy as np
 from .. import _validate as V
 from .._status import STATUS_NAMES
 from ..quantizers import Quantizer
-from ._layout import (AT, CHI, EG, H, ITERATIONS, KAPPA, M, N_MAP, N_SOLVE, Q, RESIDUAL, SOLVE_FIELDS,
-                      STATUS, THETA)
+from ._layout import (
+    AT,
+    CHI,
+    EG,
+    ITERATIONS,
+    KAPPA,
+    N_MAP,
+    N_SOLVE,
+    RESIDUAL,
+    SOLVE_FIELDS,
+    STATUS,
+    THETA,
+    H,
+    M,
+    Q,
+)
 from ._map import _rs_map
 from ._solver import _solve
 
@@ -61,6 +75,7 @@ class RSResult:
         return bool(self.converged and self.at < 1.0)
 
     def to_dict(self) -> dict:
+        """The record as a plain dict (JSON-ready through :func:`fastq.store.to_json`)."""
         d = asdict(self)
         d["rs"] = self.rs
         return d
@@ -141,7 +156,8 @@ def result_from_row(row, eps) -> RSResult:
 def rs_map(quantizer: Quantizer, chi: float, eg: float, alpha: float, sigma: float, lam: float,
            rho: float = 1.0) -> dict:
     """One application of the RS map at (chi, eg) (kernel ``_rs_map``); used by state evolution
-    and tests.  Returns chi', eg' and the derived Q, m, h, theta, at, kappa."""
+    and tests.  Returns chi', eg' and the derived Q, m, h, theta, at, kappa.
+    """
     alpha, sigma, lam, rho = V.model(alpha, sigma, lam, rho)
     chi = V.nonnegative("chi", chi)
     eg = V.positive("eg", eg)

@@ -1,12 +1,12 @@
-"""State evolution of AMP for quantized ridge regression (THEORY section 6).
+r"""State evolution of AMP for quantized ridge regression (THEORY section 6).
 
 .. math::
 
-    V^{t+1} = \\int Dz\\, \\frac{d\\phi^*}{dx}(\\xi^t z, \\Lambda^t), \\qquad
-    E^{t+1} = \\int Dz\\, \\phi^*(\\xi^t z, \\Lambda^t)^2 - 2\\rho\\frac{\\alpha}{1+V^t} V^{t+1} + \\rho,
+    V^{t+1} = \int Dz\, \frac{d\phi^*}{dx}(\xi^t z, \Lambda^t), \qquad
+    E^{t+1} = \int Dz\, \phi^*(\xi^t z, \Lambda^t)^2 - 2\rho\frac{\alpha}{1+V^t} V^{t+1} + \rho,
 
-    \\xi^t = \\frac{\\sqrt{\\alpha^2\\rho + \\alpha(\\sigma^2 + E^t)}}{1+V^t}, \\qquad
-    \\Lambda^t = \\lambda + \\frac{\\alpha}{1+V^t},
+    \xi^t = \frac{\sqrt{\alpha^2\rho + \alpha(\sigma^2 + E^t)}}{1+V^t}, \qquad
+    \Lambda^t = \lambda + \frac{\alpha}{1+V^t},
 
 with ``phi*(x, Lambda) = phi_eps(x / Lambda)``.  With ``V <-> chi`` and ``E <-> Q - 2m + rho``
 (so ``Eg^t = (E^t + sigma^2) / 2``) one step is exactly one *undamped* application of the RS
@@ -72,6 +72,7 @@ class SEResult:
 
     @property
     def trajectory(self) -> dict:
+        """The trajectory as lists ``t, V, E, eg`` (JSON-ready)."""
         return {"t": list(range(self.V.shape[0])), "V": self.V.tolist(), "E": self.E.tolist(),
                 "eg": self.eg.tolist()}
 
@@ -89,7 +90,8 @@ def _se(breaks, value, slope, centre, thresholds, jumps, eps, alpha, sigma, lam,
         v0, e0, t_max, tol, traj_v, traj_e):
     """Iterate the SE map ``t_max`` times at most; ``traj_v/traj_e`` (length t_max + 1) receive the
     trajectory.  Stops when ``|V' - V|`` and ``|E' - E|`` are both ``<= tol * max(1, |.|)``
-    (tol = 0: run all t_max steps).  Returns ``(iterations, status, at, kappa)``."""
+    (tol = 0: run all t_max steps).  Returns ``(iterations, status, at, kappa)``.
+    """
     buf = np.empty(N_MAP)
     v = v0
     e = e0

@@ -1,17 +1,17 @@
-"""Mean-field limit of online STE training: Fokker-Planck (finite volume) and particle solvers.
+r"""Mean-field limit of online STE training: Fokker-Planck (finite volume) and particle solvers.
 
 THEORY section 9.  As N -> infinity each coordinate pair (w, w0) of online STE SGD follows
 
 .. math::
 
-    dw = \\eta\\,(w_0 - \\phi(w))\\,d\\tau + \\eta\\sqrt{2 E_g(\\tau)}\\,dB,\\qquad
-    E_g(\\tau) = \\tfrac12\\left(\\mathbb{E}[(w_0 - \\phi(w))^2] + \\sigma^2\\right),
+    dw = \eta\,(w_0 - \phi(w))\,d\tau + \eta\sqrt{2 E_g(\tau)}\,dB,\qquad
+    E_g(\tau) = \tfrac12\left(\mathbb{E}[(w_0 - \phi(w))^2] + \sigma^2\right),
 
 so the conditional density ``p(w | w0)`` obeys the non-linear Fokker-Planck equation
 
 .. math::
 
-    \\partial_\\tau p = -\\partial_w[\\eta (w_0 - \\phi(w)) p] + \\eta^2 E_g(\\tau)\\,\\partial_{ww} p .
+    \partial_\tau p = -\partial_w[\eta (w_0 - \phi(w)) p] + \eta^2 E_g(\tau)\,\partial_{ww} p .
 
 This module holds the numerical kernels; the validating public entry point is
 :func:`fastq.ste_mean_field` (grid, start and quadrature in :mod:`fastq.ste.fp_grid`).
@@ -111,7 +111,9 @@ def _fp_solve(faces, cell_phi, cell_bin, n_bins, nodes, weights, masses, eta, si
     """Integrate the Fokker-Planck equation; ``masses`` (nodes x cells) is updated in place.
 
     Records at steps ``0, n_sub, 2 n_sub, ...`` (``n_rec`` records).  Per step and node: one
-    Bernoulli evaluation per cell, one tridiagonal solve.
+    Bernoulli evaluation per cell, one tridiagonal solve.  The time loop stays in one function
+    (about 90 lines): the assembly reuses the face coefficients of the previous face across the
+    uniform cells of a bin, a state that would otherwise have to be passed around per face.
     """
     n_nodes, n_cells = masses.shape
     width = np.empty(n_cells)
@@ -170,7 +172,8 @@ def _fp_solve(faces, cell_phi, cell_bin, n_bins, nodes, weights, masses, eta, si
                 c2 = 0.0
                 for i in range(n_cells - 1):
                     if (i > 0 and abs(width[i + 1] - width[i]) <= 1e-12 * width[i]
-                            and abs(width[i] - width[i - 1]) <= 1e-12 * width[i] and cell_phi[i + 1] == cell_phi[i] and cell_phi[i] == cell_phi[i - 1]):
+                            and abs(width[i] - width[i - 1]) <= 1e-12 * width[i]
+                            and cell_phi[i + 1] == cell_phi[i] and cell_phi[i] == cell_phi[i - 1]):
                         # same face coefficients as the previous face
                         diag[i] += dt * c1
                         upper[i] -= dt * c2
@@ -204,7 +207,8 @@ def _fp_solve(faces, cell_phi, cell_bin, n_bins, nodes, weights, masses, eta, si
 @njit
 def _record_state(w0, levels, kk, sigma, r, eg_rec, m_rec, q_rec, bin_rec):
     """Record Eg, m, Q and the bin fractions of weights sitting at levels ``kk`` into row ``r``;
-    returns ``sum_i (w0_i - phi_i)^2``.  Shared by the particle solver and the STE simulation."""
+    returns ``sum_i (w0_i - phi_i)^2``.  Shared by the particle solver and the STE simulation.
+    """
     n = w0.shape[0]
     s2 = 0.0
     sm = 0.0
@@ -230,7 +234,8 @@ def _record_state(w0, levels, kk, sigma, r, eg_rec, m_rec, q_rec, bin_rec):
 def _particles(w0, levels, thresholds, eta, sigma, dt, n_sub, n_rec, rng,
                eg_rec, m_rec, q_rec, bin_rec):
     """Euler-Maruyama for the McKean-Vlasov particle system (all particles start at w = 0);
-    ``rng`` is a ``numpy.random.Generator``."""
+    ``rng`` is a ``numpy.random.Generator``.
+    """
     n = w0.shape[0]
     n_th = thresholds.shape[0]
     w = np.zeros(n)

@@ -10,7 +10,7 @@ from .._jit import njit
 
 @njit
 def _bin_log_masses(w0, temp, levels, thresholds, out):
-    """log of ``int_bin exp(-U(w)/temp) dw`` for every bin (|w0| < omega), U(t_1) = 0.
+    """Log of ``int_bin exp(-U(w)/temp) dw`` for every bin (|w0| < omega), U(t_1) = 0.
 
     ``U(w) = int (phi(u) - w0) du`` is linear on each bin with slope ``d_k - w0``; each bin is a
     closed form, evaluated in log space (``log(-expm1(.))`` for the finite bins).

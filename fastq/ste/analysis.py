@@ -9,7 +9,8 @@ PLATEAU_LEFT = 0.10
 
 def plateau_length(tau, zero_fraction, zero_stationary, left=PLATEAU_LEFT):
     """First tau at which the zero level has lost ``left`` of its eventual loss
-    ``1 - zero_stationary`` (linear interpolation); ``inf`` if not reached on the grid."""
+    ``1 - zero_stationary`` (linear interpolation); ``inf`` if not reached on the grid.
+    """
     z = np.asarray(zero_fraction)
     target = 1.0 - left * (1.0 - zero_stationary)
     idx = np.nonzero(z < target)[0]

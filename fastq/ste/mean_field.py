@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from .. import _validate as V
-from ..teacher import as_seed_sequence, spawn_seeds
+from ..synthetic import as_seed_sequence, spawn_seeds
 from ._fp_kernels import _fp_solve, _particles
 from .fp_grid import build_grid, domain_length, initial_masses, teacher_nodes
 from .records import STETrajectoryResult, _check_common, _check_times, _params
@@ -52,32 +52,12 @@ def ste_mean_field(quantizer, eta, sigma, rho=1.0, *, tau_max=10.0, dtau=0.1, me
         raise V.FastqInputError(f"dt must be in (0, dtau={dtau:g}] (got {dt!r})")
     n_sub = int(math.ceil(dtau / dt - 1e-9))
     dt_eff = dtau / n_sub
-    levels = np.ascontiguousarray(q.levels)
-    thresholds = np.ascontiguousarray(q.thresholds)
-    n_bins = levels.shape[0]
-    tau = np.arange(n_rec) * dtau
-    eg = np.empty(n_rec)
-    m = np.empty(n_rec)
-    qq = np.empty(n_rec)
-    bins = np.empty((n_rec, n_bins))
     params = _params(q, eta, sigma, rho)
     if method == "particles":
         particles = V.integer("particles", particles, 2)
         if seed is None:
             raise V.FastqInputError("seed is required for method='particles' (an int >= 0)")
-        ss = as_seed_sequence(seed)
-        t_ss, k_ss = spawn_seeds(ss, 2)
-        # stratified teachers: one per probability stratum, a random position inside it, so
-        # that the empirical law of w0 (hence Eg at tau = 0) has almost no sampling error
-        from scipy.special import ndtri
-
-        u = (np.arange(particles) + np.random.default_rng(t_ss).random(particles)) / particles
-        w0 = ndtri(u) * math.sqrt(rho)
-        _particles(w0, levels, thresholds, eta, sigma, dt_eff, n_sub, n_rec,
-                      np.random.default_rng(k_ss), eg, m, qq, bins)
-        info = {"dt": dt_eff, "particles": particles, "params": params}
-        return STETrajectoryResult("particles", tau, eg, m, qq, bins, info=info)
-
+        return _particle_run(q, eta, sigma, rho, particles, seed, dt_eff, n_sub, n_rec, dtau, params)
     h = V.positive("h", h)
     try:
         n_in, n_out = nodes
@@ -85,6 +65,40 @@ def ste_mean_field(quantizer, eta, sigma, rho=1.0, *, tau_max=10.0, dtau=0.1, me
         raise V.FastqInputError(f"nodes must be a pair of integers >= 2 (got {nodes!r})") from None
     n_in = V.integer("nodes[0]", n_in, 2, 512)
     n_out = V.integer("nodes[1]", n_out, 2, 512)
+    return _pde_run(q, eta, sigma, rho, h, n_in, n_out, tau_max, dt_eff, n_sub, n_rec, dtau, params)
+
+
+def _records(q, n_rec, dtau):
+    """Record arrays ``tau, eg, m, q, bins`` for ``n_rec`` records."""
+    n_bins = q.levels.shape[0]
+    return (np.arange(n_rec) * dtau, np.empty(n_rec), np.empty(n_rec), np.empty(n_rec),
+            np.empty((n_rec, n_bins)))
+
+
+def _particle_run(q, eta, sigma, rho, particles, seed, dt_eff, n_sub, n_rec, dtau, params):
+    """The interacting-particle solution (kernel ``_particles``); teachers stratified."""
+    levels = np.ascontiguousarray(q.levels)
+    thresholds = np.ascontiguousarray(q.thresholds)
+    tau, eg, m, qq, bins = _records(q, n_rec, dtau)
+    t_ss, k_ss = spawn_seeds(as_seed_sequence(seed), 2)
+    # stratified teachers: one per probability stratum, a random position inside it, so
+    # that the empirical law of w0 (hence Eg at tau = 0) has almost no sampling error
+    from scipy.special import ndtri
+
+    u = (np.arange(particles) + np.random.default_rng(t_ss).random(particles)) / particles
+    w0 = ndtri(u) * math.sqrt(rho)
+    _particles(w0, levels, thresholds, eta, sigma, dt_eff, n_sub, n_rec,
+               np.random.default_rng(k_ss), eg, m, qq, bins)
+    info = {"dt": dt_eff, "particles": particles, "params": params}
+    return STETrajectoryResult("particles", tau, eg, m, qq, bins, info=info)
+
+
+def _pde_run(q, eta, sigma, rho, h, n_in, n_out, tau_max, dt_eff, n_sub, n_rec, dtau, params):
+    """The finite-volume solution (kernel ``_fp_solve``) on a grid sized for ``tau_max``."""
+    levels = np.ascontiguousarray(q.levels)
+    thresholds = np.ascontiguousarray(q.thresholds)
+    n_bins = levels.shape[0]
+    tau, eg, m, qq, bins = _records(q, n_rec, dtau)
     # Eg at w = 0, doubled: the domain is sized for this diffusion and checked afterwards
     phi0 = float(levels[np.searchsorted(thresholds, 0.0, side="right")])
     eg_bound = 2.0 * 0.5 * (rho + phi0 * phi0 + sigma * sigma)

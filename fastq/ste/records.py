@@ -1,5 +1,6 @@
 """Records and input checks shared by the three views of STE training (simulation, mean field,
-stationary state)."""
+stationary state).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -74,6 +75,7 @@ class STETrajectoryResult:
     info: dict = field(default_factory=dict)
 
     def to_dict(self, *, runs: bool = False) -> dict:
+        """The record as a plain dict (JSON-ready through :func:`fastq.store.to_json`)."""
         d = {"method": self.method, "tau": self.tau, "eg": self.eg, "m": self.m, "q": self.q,
              "bin_fraction": self.bin_fraction}
         if self.eg_se is not None:
@@ -111,6 +113,7 @@ class STEStationaryResult:
     params: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
+        """The record as a plain dict (JSON-ready through :func:`fastq.store.to_json`)."""
         return {"eg": self.eg, "eg_unquantized": self.eg_unquantized, "deviation": self.deviation,
                 "relative_deviation": self.deviation / self.eg_unquantized if self.eg_unquantized > 0 else None,
                 "bin_fraction": self.bin_fraction, "escaped_fraction": self.escaped_fraction,

@@ -1,4 +1,4 @@
-"""Finite-N online STE training, many independent runs in parallel: :func:`ste_simulate`.
+r"""Finite-N online STE training, many independent runs in parallel: :func:`ste_simulate`.
 
 The student predicts ``phi(w) . x`` with the *hard* quantizer ``phi`` (edge width 0); one fresh
 sample ``x ~ N(0, I/N)``, ``y = x . w0 + e`` arrives per step and STE SGD updates the latent
@@ -6,7 +6,7 @@ weights with the gradient taken with respect to ``phi(w)``:
 
 .. math::
 
-    w \\leftarrow w + \\eta\\,(y - \\phi(w)\\cdot x)\\,x ,\\qquad \\tau = t / N,\\qquad w(0) = 0 .
+    w \leftarrow w + \eta\,(y - \phi(w)\cdot x)\,x ,\qquad \tau = t / N,\qquad w(0) = 0 .
 
 The kernel is :func:`fastq.ste._sim_kernel._ste_run`; the instance error is
 ``Eg = (||w0 - phi(w)||^2 / N + sigma^2) / 2``.
@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import _validate as V
 from ..parallel import parallel_map
-from ..teacher import spawn_seeds
+from ..synthetic import spawn_seeds
 from ._sim_kernel import _ste_run
 from .records import STETrajectoryResult, _check_common, _check_times, _params
 

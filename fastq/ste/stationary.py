@@ -18,7 +18,8 @@ from .records import STEStationaryResult, _check_common, _params
 
 def _stationary_quadrature(q, rho, per_piece):
     """Composite Gauss-Legendre on [0, omega] split at the levels and thresholds (where the
-    low-temperature bin occupation switches), weights times 2 N(w0; 0, rho)."""
+    low-temperature bin occupation switches), weights times 2 N(w0; 0, rho).
+    """
     pts = np.concatenate([[0.0, q.omega], q.levels, q.thresholds])
     pts = np.unique(pts[(pts >= 0.0) & (pts <= q.omega)])
     nodes, w = gauss_legendre(pts[:-1], pts[1:], per_piece)
@@ -38,14 +39,14 @@ def _tail(omega, rho):
 
 
 def ste_stationary(quantizer, eta, sigma, rho=1.0, *, per_piece=None, tol=1e-13) -> STEStationaryResult:
-    """Self-consistent stationary Eg of STE training (THEORY section 9; kernel ``_stationary_rhs``).
+    r"""Self-consistent stationary Eg of STE training (THEORY section 9; kernel ``_stationary_rhs``).
 
     At stationarity ``p(w | w0) ~ exp(-U(w) / (eta Eg))`` with ``U(w) = int_0^w (phi(u) - w0) du``
     for ``|w0| < omega``; teachers with ``|w0| >= omega`` contribute ``(|w0| - omega)^2``.  Solves
 
     .. math::
 
-        E_g = \\tfrac12\\left(\\mathbb{E}_{w_0}\\,\\mathbb{E}[(w_0 - \\phi(w))^2 \\mid w_0] + \\sigma^2\\right)
+        E_g = \tfrac12\left(\mathbb{E}_{w_0}\,\mathbb{E}[(w_0 - \phi(w))^2 \mid w_0] + \sigma^2\right)
 
     by a scan of ``[sigma^2/2, Eg_max]`` for sign changes followed by Brent's method on each.
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -73,12 +73,14 @@ class BitBudgetResult:
 
     def frontier(self, scheme: str, stable: bool = False) -> np.ndarray:
         """``Eg*(b)`` (or the stable one) for ``scheme`` as an array aligned with :attr:`bits`
-        (NaN where undefined)."""
+        (NaN where undefined).
+        """
         key = "eg_star_stable" if stable else "eg_star"
         return np.array([np.nan if getattr(o, key) is None else getattr(o, key)
                          for o in self.optima[scheme]], dtype=float)
 
     def to_dict(self) -> dict:
+        """The record as a plain dict (JSON-ready through :func:`fastq.store.to_json`)."""
         d = {k: getattr(self, k) for k in ("alpha", "sigma", "lam", "rho", "edge_width", "bits",
                                            "schemes", "ridge_eg", "ridge_message", "tolerance",
                                            "target_eg", "reference", "threshold", "min_bits",
@@ -96,6 +98,24 @@ def _budget_item(item, alpha, sigma, lam, rho, edge_width, omega_range, n_scan, 
     return optimal_omega({"scheme": scheme, "bits": bits}, alpha, sigma, lam, rho,
                          edge_width=edge_width, omega_range=omega_range, n_scan=n_scan, rtol=rtol,
                          margin=margin)
+
+
+def _check_grid(bits, schemes):
+    """Sorted distinct bits (>= 2; <= 9 for the log scheme, whose n_p is capped) and schemes."""
+    bits = [V.integer("bits", b, 2, 16) for b in bits]
+    if not bits:
+        raise V.FastqInputError("bits must contain at least one value")
+    if len(set(bits)) != len(bits):
+        raise V.FastqInputError(f"bits must not repeat values (got {bits})")
+    schemes = list(schemes)
+    if not schemes or any(s not in SCHEMES for s in schemes):
+        raise V.FastqInputError(f"schemes must be a non-empty subset of {', '.join(SCHEMES)} "
+                                f"(got {schemes!r})")
+    if "log" in schemes and max(bits) > 9:
+        # n_p = 2**bits - 2 must stay <= MAX_N_P_LOG for the log scheme
+        raise V.FastqInputError(f"bits must be <= 9 for the log scheme (n_p <= {MAX_N_P_LOG}); "
+                                f"got {max(bits)}")
+    return sorted(bits), schemes
 
 
 def bit_budget(alpha: float, sigma: float, lam: float, rho: float = 1.0, *,
@@ -127,15 +147,7 @@ def bit_budget(alpha: float, sigma: float, lam: float, rho: float = 1.0, *,
     BitBudgetResult
     """
     alpha, sigma, lam, rho = V.model(alpha, sigma, lam, rho)
-    bits = [V.integer("bits", b, 2, 16) for b in bits]
-    if not bits:
-        raise V.FastqInputError("bits must contain at least one value")
-    if len(set(bits)) != len(bits):
-        raise V.FastqInputError(f"bits must not repeat values (got {bits})")
-    bits = sorted(bits)
-    schemes = list(schemes)
-    if not schemes or any(s not in SCHEMES for s in schemes):
-        raise V.FastqInputError(f"schemes must be a non-empty subset of {', '.join(SCHEMES)} (got {schemes!r})")
+    bits, schemes = _check_grid(bits, schemes)
     eps = V.nonnegative("edge_width", defaults.DEFAULT_EDGE_WIDTH if edge_width is None else edge_width)
     omega_range = _omega_range(omega_range, rho)
     tolerance = V.nonnegative("tolerance", tolerance)
@@ -146,10 +158,6 @@ def bit_budget(alpha: float, sigma: float, lam: float, rho: float = 1.0, *,
     margin = V.nonnegative("margin", margin)
     effective_n_jobs(n_jobs)
     validate_backend(backend)
-    if "log" in schemes and max(bits) > 9:
-        # n_p = 2**bits - 2 must stay <= MAX_N_P_LOG for the log scheme
-        raise V.FastqInputError(f"bits must be <= 9 for the log scheme (n_p <= {MAX_N_P_LOG}); got {max(bits)}")
-
     try:
         ridge_eg, ridge_message = ridge(alpha, sigma, lam, rho).eg, ""
     except NoFiniteSolution as exc:
@@ -186,7 +194,8 @@ def bit_budget(alpha: float, sigma: float, lam: float, rho: float = 1.0, *,
 def save_budget(budget: BitBudgetResult, out_dir, *, stem: str = "frontier") -> list[Path]:
     """Write the frontier ``Eg*(b)`` of ``budget`` as ``<stem>.csv`` and ``<stem>.json``
     (metadata and the full result) in ``out_dir``; returns the written paths.  The PNG is drawn
-    by :func:`fastq.plotting.optimize.plot_frontier`."""
+    by :func:`fastq.plotting.optimize.plot_frontier`.
+    """
     if not isinstance(budget, BitBudgetResult):
         raise V.FastqInputError(f"budget must be a BitBudget from fastq.bit_budget (got {type(budget).__name__})")
     out_dir = Path(out_dir)

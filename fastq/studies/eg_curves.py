@@ -26,7 +26,8 @@ VARY = ("omega", "alpha", "bits")
 @dataclass(frozen=True)
 class CurvesResult:
     """Curves of :func:`curves`: one :class:`SweepResult` per scheme (dims ``(n_p, vary)``,
-    or ``(n_p,)`` for ``vary="bits"``) plus the ridge reference on the same x values."""
+    or ``(n_p,)`` for ``vary="bits"``) plus the ridge reference on the same x values.
+    """
 
     vary: str
     x: np.ndarray

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -25,7 +25,8 @@ _SAME_FP_RTOL = 1e-7
 
 def _spec(quantizer_spec, edge_width):
     """-> (scheme, n_p, edge_width).  Accepts a Quantizer (its omega is ignored) or a mapping
-    ``{"scheme": ..., "n_p": ...}`` / ``{"scheme": ..., "bits": ...}``."""
+    ``{"scheme": ..., "n_p": ...}`` / ``{"scheme": ..., "bits": ...}``.
+    """
     if isinstance(quantizer_spec, Quantizer):
         scheme, n_p = quantizer_spec.scheme, quantizer_spec.n_p
         eps = quantizer_spec.edge_width if edge_width is None else edge_width
@@ -175,7 +176,8 @@ def _is_stable(r):
 
 def _brent(obj, lo, hi, rtol, stable_only):
     """Bounded Brent on [lo, hi]; returns the best (omega, result) among all evaluated points in
-    the bracket (stable ones only if ``stable_only``)."""
+    the bracket (stable ones only if ``stable_only``).
+    """
     from scipy.optimize import minimize_scalar
 
     big = [None]
@@ -206,7 +208,8 @@ def _brent(obj, lo, hi, rtol, stable_only):
 
 def _stability_edge(obj, w_stable, w_unstable, rtol):
     """Bisection (in log omega) between a stable and an unstable omega; returns the stable end
-    once the two are within ``rtol`` relative."""
+    once the two are within ``rtol`` relative.
+    """
     a, b = w_stable, w_unstable
     while abs(b - a) > rtol * min(a, b):
         mid = math.sqrt(a * b)
@@ -234,7 +237,8 @@ def _local_minima(vals):
 
 def _ramp_fraction(q: Quantizer) -> float:
     """Length of the union of the ramps ``[t_k - eps/2, t_k + eps/2]`` inside ``[-omega, omega]``,
-    divided by ``2 omega``."""
+    divided by ``2 omega``.
+    """
     if q.edge_width == 0.0:
         return 0.0
     a = np.clip(q.thresholds - 0.5 * q.edge_width, -q.omega, q.omega)

@@ -36,8 +36,18 @@ import numpy as np
 
 from .. import _validate as V
 from ..quantizers import Quantizer
-from .omega_search import (DEFAULT_N_SCAN, _brent, _eg, _is_stable, _local_minima, _Objective,
-                           _omega_range, _ramp_fraction, _spec, _stability_edge)
+from .omega_search import (
+    DEFAULT_N_SCAN,
+    _brent,
+    _eg,
+    _is_stable,
+    _local_minima,
+    _Objective,
+    _omega_range,
+    _ramp_fraction,
+    _spec,
+    _stability_edge,
+)
 
 
 @dataclass(frozen=True)
@@ -115,6 +125,7 @@ class OmegaOptimumResult:
         }
 
     def to_dict(self, scan: bool = False) -> dict:
+        """The record as a plain dict (JSON-ready through :func:`fastq.store.to_json`)."""
         d = asdict(self)
         if not scan:
             for k in ("scan_omega", "scan_eg", "scan_at"):
@@ -258,7 +269,8 @@ def _refine_minima(obj, grid, vals, rtol, margin, *, stable_only, stab):
 
 def _stable_optimum(obj, grid, scan, egs, eps, lo, hi, rtol, margin):
     """The best RS-stable omega: ``(omega, eg, on_stability_edge, message)`` (None, None, False,
-    "none: ...") when there is none."""
+    "none: ...") when there is none.
+    """
     stab = np.array([_is_stable(r) for r in scan])
     if eps == 0.0:
         return None, None, False, (f"none: the hard quantizer (edge_width = 0) has at = inf, so no "

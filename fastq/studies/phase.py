@@ -45,10 +45,12 @@ class PhaseDiagramResult:
 
     @property
     def edge_width(self) -> float:
+        """The edge width at which stability was judged."""
         return float(self.result.fixed["edge_width"])
 
     @property
     def rs_fraction(self) -> float:
+        """Fraction of grid points whose RS solution converged and is stable."""
         return self.result.rs_fraction
 
     def kappa_rs_fraction(self, edge_width: float) -> float:

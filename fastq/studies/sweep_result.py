@@ -63,10 +63,12 @@ class SweepResult:
 
     @property
     def shape(self) -> tuple:
+        """Array shape: the lengths of the axes in ``dims`` order."""
         return tuple(len(self.coords[d]) for d in self.dims)
 
     @property
     def n_points(self) -> int:
+        """Number of grid points."""
         return int(np.prod(self.shape)) if self.dims else 1
 
     @property
@@ -109,7 +111,7 @@ class SweepResult:
         return [npz, js]
 
     @classmethod
-    def load(cls, path_stem) -> "SweepResult":
+    def load(cls, path_stem) -> SweepResult:
         """Read a result written by :meth:`save`."""
         stem = Path(path_stem)
         meta = store.read_json(Path(str(stem) + ".json"))

@@ -33,11 +33,11 @@ import numpy as np
 
 from .. import _validate as V
 from .._status import CONVERGED
-from ..defaults import DEFAULT_EDGE_WIDTH
 from ..checkpoints import run_chunks
+from ..defaults import DEFAULT_EDGE_WIDTH
 from ..parallel import effective_n_jobs, validate_backend
 from ..quantizers import MAX_N_P_LOG, MAX_N_P_UNIFORM, SCHEMES, n_p_from_bits
-from ..replica._layout import AT, CHI, EG, ITERATIONS, KAPPA, M, N_SOLVE, Q, RESIDUAL, STATUS
+from ..replica._layout import AT, CHI, EG, ITERATIONS, KAPPA, N_SOLVE, RESIDUAL, STATUS, M, Q
 from ._sweep_kernels import _sweep_line
 from .sweep_result import AXES, BOOL_FIELDS, COEXIST_RTOL, FLOAT_FIELDS, INT_FIELDS, SweepResult
 

@@ -8,13 +8,11 @@ import numpy as np
 import pytest
 
 from fastq import FastqInputError
+from fastq.exact import ExactResult, exact_erm, exact_study, fit_inverse_n, load_study, objective, save_study
 from fastq.exact.study import _instance_seed
-from fastq.exact import (ExactResult, exact_erm, exact_study, fit_inverse_n, load_study,
-                         objective, save_study)
 from fastq.plotting.exact import plot_study
 from fastq.quantizers import Quantizer
-from fastq.teacher import generalization_error, teacher
-
+from fastq.synthetic import generalization_error, teacher
 from tests.exact.naive_exact import brute_force
 
 REL = 1e-10

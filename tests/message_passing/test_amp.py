@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 import fastq
-from fastq.message_passing import amp, amp_batched, amp_study, training_loss
 from fastq.cli import main as cli_main
+from fastq.message_passing import amp, amp_batched, amp_study, training_loss
 from fastq.replica import state_evolution
-from fastq.teacher import generalization_error
+from fastq.synthetic import generalization_error
 from tests.message_passing.naive_amp import amp_reference
 
 ALPHA, SIGMA, LAM = 1.5, 0.1, 0.1

@@ -7,7 +7,6 @@ import pytest
 import fastq
 from fastq import FastqInputError, NoFiniteSolution, Quantizer, ridge, solve_rs
 from fastq.replica import rs_map
-
 from tests.replica import naive_rs as naive
 
 # (scheme, n_p, omega, eps, alpha, sigma, lam): RS and RSB points, both schemes, eps = 0 and > 0

@@ -27,7 +27,7 @@ from fastq.ste import ste_mean_field, ste_simulate, ste_stationary
 from fastq.ste._stationary_kernels import _bin_probs
 from fastq.ste.simulation import _one_run
 from fastq.ste.stationary import _tail
-from fastq.teacher import spawn_seeds
+from fastq.synthetic import spawn_seeds
 
 
 # ----------------------------------------------------------------------------- stationary

@@ -17,7 +17,8 @@ import fastq
 from fastq import FastqInputError, Quantizer, ridge, solve_rs
 from fastq.cli import main
 from fastq.plotting.optimize import plot_frontier
-from fastq.studies import BitBudgetResult as BitBudget, bit_budget, optimal_omega, save_budget
+from fastq.studies import BitBudgetResult as BitBudget
+from fastq.studies import bit_budget, optimal_omega, save_budget
 
 MODEL = (1.4, 0.01, 0.01)  # alpha, sigma, lam of the paper's Fig. 4(a)
 EPS = 0.05

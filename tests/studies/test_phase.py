@@ -3,8 +3,7 @@ import numpy as np
 import pytest
 
 from fastq import DEFAULT_EDGE_WIDTH, FastqInputError, Quantizer, solve_rs
-from fastq.studies import phase_diagram, rs_boundary
-from fastq.studies import sweep
+from fastq.studies import phase_diagram, rs_boundary, sweep
 
 FIG2 = dict(alpha=1.5, sigma=0.01)
 N_P = list(range(1, 21))

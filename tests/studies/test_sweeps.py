@@ -3,9 +3,8 @@ import numpy as np
 import pytest
 
 from fastq import FastqInputError, Quantizer, solve_rs
-from fastq.quantizers import log_levels, uniform_levels
 from fastq._status import STATUS_NAMES
-from fastq.quantizers import _levels
+from fastq.quantizers import _levels, log_levels, uniform_levels
 from fastq.studies import SweepResult, sweep
 from fastq.studies.sweeps import _combine
 

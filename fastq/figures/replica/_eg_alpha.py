@@ -6,9 +6,9 @@ from pathlib import Path
 import numpy as np
 
 from ... import store
+from ...defaults import DEFAULT_EDGE_WIDTH
 from ...plotting.replica import draw_curve_panels
 from ...studies import curves
-from ...defaults import DEFAULT_EDGE_WIDTH
 from .. import figure_meta
 
 BITS = (2, 3, 4, 6)

@@ -6,9 +6,9 @@ from pathlib import Path
 import numpy as np
 
 from ... import store
+from ...defaults import DEFAULT_EDGE_WIDTH
 from ...plotting.replica import draw_curve_panels
 from ...studies import curves
-from ...defaults import DEFAULT_EDGE_WIDTH
 from .. import figure_meta
 
 BITS = (2, 3, 4, 5)
@@ -23,7 +23,7 @@ def make_eg_omega(name, panels, out_dir, *, quick=False, n_jobs=1, progress=Fals
     drawn = []
     files = []
     optimum = {}
-    for k, (letter, sigma, lam, alpha) in enumerate(panels):
+    for letter, sigma, lam, alpha in panels:
         cs = curves("omega", schemes=("uniform", "log"), bits=BITS, omega=omega, alpha=alpha, sigma=sigma,
                     lam=lam, edge_width=DEFAULT_EDGE_WIDTH, n_jobs=n_jobs, progress=progress)
         files += cs.save(out / f"{name}{letter}")

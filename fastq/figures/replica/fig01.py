@@ -13,8 +13,8 @@ import numpy as np
 
 from ... import store
 from ...defaults import DEFAULT_EDGE_WIDTH
-from ...quantizers import Quantizer
 from ...plotting.replica import draw_fig01
+from ...quantizers import Quantizer
 from .. import figure_meta
 
 SETTINGS = {"omega": 8.0, "n_p": 6, "edge_width": DEFAULT_EDGE_WIDTH, "w_range": [-12.0, 12.0],
@@ -22,6 +22,7 @@ SETTINGS = {"omega": 8.0, "n_p": 6, "edge_width": DEFAULT_EDGE_WIDTH, "w_range":
 
 
 def make(out_dir, *, quick=False, n_jobs=1, progress=False) -> list[Path]:
+    """Compute, save and draw this figure into ``out_dir``; returns the written paths (see module doc)."""
     out = Path(out_dir)
     w = np.linspace(-12.0, 12.0, 801 if quick else 4801)
     cols = {"w": w}

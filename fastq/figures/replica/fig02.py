@@ -15,14 +15,15 @@ import numpy as np
 
 from ... import store
 from ...defaults import DEFAULT_EDGE_WIDTH
-from ...studies import phase_diagram
 from ...plotting.replica import draw_fig02
+from ...studies import phase_diagram
 from .. import figure_meta
 
 PANELS = (("a", "uniform", 0.0), ("b", "uniform", 1.0), ("c", "log", 0.0), ("d", "log", 1.0))
 
 
 def settings(quick: bool) -> dict:
+    """The figure's settings (coarser grids when ``quick``)."""
     return {"sigma": 0.01, "alpha": 1.5, "rho": 1.0, "edge_width": DEFAULT_EDGE_WIDTH,
             "n_p": [1, 14] if quick else [1, 62],
             "omega": [0.1, 8.0, 40] if quick else [0.05, 10.0, 200],
@@ -30,6 +31,7 @@ def settings(quick: bool) -> dict:
 
 
 def make(out_dir, *, quick=False, n_jobs=1, progress=False) -> list[Path]:
+    """Compute, save and draw this figure into ``out_dir``; returns the written paths (see module doc)."""
     out = Path(out_dir)
     st = settings(quick)
     n_p = list(range(st["n_p"][0], st["n_p"][1] + 1))
@@ -37,7 +39,7 @@ def make(out_dir, *, quick=False, n_jobs=1, progress=False) -> list[Path]:
     files = []
     summary = {}
     diagrams = []
-    for k, (letter, scheme, lam) in enumerate(PANELS):
+    for letter, scheme, lam in PANELS:
         d = phase_diagram(scheme, n_p=n_p, omega=omega, alpha=st["alpha"], sigma=st["sigma"], lam=lam,
                           rho=st["rho"], edge_width=st["edge_width"], n_jobs=n_jobs, progress=progress)
         files += d.save(out, f"fig02{letter}")

@@ -14,14 +14,15 @@ import numpy as np
 from scipy.special import ndtr
 
 from ... import store
-from ...quantizers import Quantizer
 from ...plotting.replica import draw_fig03
+from ...quantizers import Quantizer
 from .. import figure_meta
 
 SETTINGS = {"scheme": "uniform", "omega": 10.0, "n_p": [2, 3], "h_over_theta": 1.0}
 
 
 def make(out_dir, *, quick=False, n_jobs=1, progress=False) -> list[Path]:
+    """Compute, save and draw this figure into ``out_dir``; returns the written paths (see module doc)."""
     out = Path(out_dir)
     s = SETTINGS["h_over_theta"]
     rows = []

@@ -10,4 +10,5 @@ from ._eg_alpha import make_eg_alpha
 
 
 def make(out_dir, *, quick=False, n_jobs=1, progress=False):
+    """Compute, save and draw this figure into ``out_dir``; returns the written paths (see module doc)."""
     return make_eg_alpha("fig05", 0.5, 0.01, 3.0, out_dir, quick=quick, n_jobs=n_jobs, progress=progress)

@@ -27,9 +27,9 @@ import numpy as np
 
 from ... import _validate as V
 from ...message_passing import amp_study
+from ...plotting.replica import draw_fig06
 from ...quantizers import Quantizer
 from ...replica import solve_rs
-from ...plotting.replica import draw_fig06
 from ...store import metadata, write_csv, write_json, write_npz
 
 SETTINGS = {

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 from ... import store
-from ...studies import curves
 from ...defaults import DEFAULT_EDGE_WIDTH
 from ...plotting.replica import draw_fig10
+from ...studies import curves
 from .. import figure_meta
 
 SETTINGS = {"sigma": 0.1, "lam": 0.01, "alpha": 1.5, "omegas": [2.0, 4.0, 6.0], "bits": list(range(2, 10)),
@@ -21,6 +20,7 @@ SETTINGS = {"sigma": 0.1, "lam": 0.01, "alpha": 1.5, "omegas": [2.0, 4.0, 6.0], 
 
 
 def make(out_dir, *, quick=False, n_jobs=1, progress=False) -> list[Path]:
+    """Compute, save and draw this figure into ``out_dir``; returns the written paths (see module doc)."""
     out = Path(out_dir)
     st = dict(SETTINGS)
     if quick:

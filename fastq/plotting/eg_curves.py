@@ -9,7 +9,8 @@ FAIL_MARK = "0.45"
 
 def _spread(idx, max_marks):
     """At most about ``max_marks`` of the sorted indices ``idx``, evenly spread, keeping the first
-    index of every contiguous run (so no run of marked points disappears)."""
+    index of every contiguous run (so no run of marked points disappears).
+    """
     if len(idx) <= max_marks:
         return idx
     starts = idx[np.r_[True, np.diff(idx) > 1]]
@@ -47,7 +48,8 @@ def curve_panel(ax, x, y, rs, *, converged=None, label=None, style="-", color=No
 def plot_curves(ax, cs, *, styles=None, ridge_label="ridge"):
     """Draw every curve of a :class:`fastq.CurvesResult` on ``ax``: uniform solid, log dashed,
     one colour per number of bits; RSB points as open circles, non-converged points as grey
-    crosses; ridge dotted."""
+    crosses; ridge dotted.
+    """
     styles = styles or {"uniform": "-", "log": "--"}
     colors = {}
     for scheme, r in cs.results.items():

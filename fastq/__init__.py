@@ -44,13 +44,23 @@ from .studies import (
 )
 from .synthetic import teacher
 
+
+def make_figure(name: str, out_dir, *, quick: bool = False, n_jobs: int = 1, progress: bool = False):
+    """Make one figure of a paper (``"fig02"``, ``2``, ``"ste_stationary"``, ...) into ``out_dir``:
+    data files and PNG; returns the written paths (see :mod:`fastq.figures`).  The figure code,
+    and matplotlib, are imported on first use.
+    """
+    from .figures import make
+
+    return make(name, out_dir, quick=quick, n_jobs=n_jobs, progress=progress)
+
 __all__ = [
     "__version__", "DEFAULT_EDGE_WIDTH", "FastqInputError", "NoFiniteSolution",
     "AMPResult", "AMPStudyResult", "BitBudgetResult", "CurvesResult", "ExactResult",
     "ExactStudyResult", "OmegaOptimumResult", "PhaseDiagramResult", "Quantizer", "RSResult",
     "SEResult", "STEStationaryResult", "STETrajectoryResult", "SweepResult",
     "amp", "amp_batched", "amp_study", "bit_budget", "curves", "exact_erm", "exact_study",
-    "gaussian_moments", "optimal_omega", "phase_diagram", "ridge", "rs_boundary", "rs_map",
+    "gaussian_moments", "make_figure", "optimal_omega", "phase_diagram", "ridge", "rs_boundary", "rs_map",
     "solve_rs", "state_evolution", "ste_mean_field", "ste_simulate", "ste_stationary", "sweep",
     "teacher",
 ]

@@ -88,7 +88,7 @@ def fit_inverse_n(sizes, mean, se):
             "chi2_dof": chi2_dof, "dof": dof}
 
 
-@dataclass
+@dataclass(frozen=True)
 class ExactStudyResult:
     """Output of :func:`exact_study`.
 

@@ -1,0 +1,110 @@
+"""Every name the README lists as Python API works after a plain ``import fastq``, twice.
+
+The README's capability table is parsed; a name added there without an entry here fails the test
+(so the README cannot advertise a name nobody called).  Each call uses small, cheap inputs; the
+second call must give the same result as the first (no module/function clash, no state).
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+#: name -> code run (twice) after ``import fastq``; each returns something comparable
+CALLS = {
+    "Quantizer": "fastq.Quantizer.from_bits(3, 1.5, edge_width=0.1)(0.7)",
+    "gaussian_moments": "tuple(fastq.gaussian_moments([-np.inf, 0.0, np.inf], [0.0, 1.0], [1.0, 0.0]))",
+    "solve_rs": "fastq.solve_rs(fastq.Quantizer.uniform(6, 1.5, 0.1), 1.5, 0.01, 1.0).eg",
+    "rs_map": "fastq.rs_map(fastq.Quantizer.uniform(6, 1.5, 0.1), 1.0, 0.2, 1.5, 0.01, 1.0)['eg']",
+    "ridge": "fastq.ridge(1.5, 0.01, 1.0).eg",
+    "sweep": "float(fastq.sweep(n_p=[2, 3], omega=[1.0, 2.0], alpha=1.5, sigma=0.01, lam=0.0)['eg'].sum())",
+    "phase_diagram": "fastq.phase_diagram(n_p=[2, 3], omega=[1.0, 2.0], kappa_map=False).rs_fraction",
+    "rs_boundary": ("len(fastq.rs_boundary(fastq.phase_diagram(n_p=[2, 6], omega=np.linspace(0.5, 4, 8), "
+                    "kappa_map=False, boundary=False).result))"),
+    "curves": "float(fastq.curves('omega', bits=[2], omega=[1.0, 2.0]).results['uniform']['eg'].sum())",
+    "make_figure": "len(fastq.make_figure('fig01', tmp, quick=True))",
+    "teacher": "float(fastq.teacher(20, 1.5, 0.1, seed=1)[1].sum())",
+    "amp": ("fastq.amp(*fastq.teacher(60, 1.5, 0.1, seed=1)[:2], fastq.Quantizer.from_bits(5, 2.5, edge_width=0.1), "
+            "0.1, max_iter=5, tol=0).iterations"),
+    "amp_batched": ("len(fastq.amp_batched(*fastq.teacher(60, 1.5, 0.1, seed=1)[:2], "
+                    "fastq.Quantizer.from_bits(5, 2.5, edge_width=0.1), 0.1, restarts=2, max_iter=3))"),
+    "amp_study": ("float(fastq.amp_study(fastq.Quantizer.from_bits(5, 2.5, edge_width=0.1), 1.5, 0.1, 0.1, n=40, "
+                  "runs=2, seed=1, max_iter=5).eg.sum())"),
+    "state_evolution": "fastq.state_evolution(fastq.Quantizer.from_bits(5, 2.5, edge_width=0.1), 1.5, 0.1, 0.1).chi",
+    "optimal_omega": "fastq.optimal_omega({'scheme': 'uniform', 'bits': 2}, 1.4, 0.01, 0.01, n_scan=8).omega_star",
+    "bit_budget": "fastq.bit_budget(1.4, 0.01, 0.01, bits=[2], schemes=['uniform'], n_scan=8).min_bits",
+    "exact_erm": ("fastq.exact_erm(*fastq.teacher(8, 1.4, 0.1, seed=2)[:2], fastq.Quantizer.uniform(2, 1.0), "
+                  "0.01).objective"),
+    "exact_study": ("fastq.exact_study(fastq.Quantizer.uniform(2, 1.0), 1.4, 0.1, 0.01, sizes=[4, 6], instances=2, "
+                    "seed=1, amp=False).fit['a']"),
+    "ste_simulate": ("float(fastq.ste_simulate(fastq.Quantizer.uniform(2, 2.0), 0.5, 0.1, n=50, runs=1, seed=1, "
+                     "tau_max=0.2, dtau=0.1).eg[-1])"),
+    "ste_mean_field": ("float(fastq.ste_mean_field(fastq.Quantizer.uniform(2, 2.0), 0.5, 0.1, tau_max=0.2, "
+                       "dtau=0.1).eg[-1])"),
+    "ste_stationary": "fastq.ste_stationary(fastq.Quantizer.uniform(2, 2.0), 0.5, 0.1).eg",
+}
+
+
+def readme_names() -> set[str]:
+    """``fastq.NAME`` entries of the Python column of the README's capability table."""
+    names = set()
+    for line in README.read_text().splitlines():
+        if line.startswith("|") and "`fastq." in line:
+            cells = line.split("|")
+            if len(cells) > 2:
+                names |= set(re.findall(r"`fastq\.(\w+)`", cells[2]))
+    return names
+
+
+def test_every_readme_name_has_a_call():
+    names = readme_names()
+    assert len(names) >= 20
+    assert names == set(CALLS), f"README-only: {names - set(CALLS)}; test-only: {set(CALLS) - names}"
+
+
+def test_every_readme_name_works_twice_after_a_plain_import(tmp_path):
+    """In a fresh interpreter: ``import fastq`` and nothing else, then each call twice."""
+    body = "\n".join(
+        f"r1 = {code}\nr2 = {code}\nassert repr(r1) == repr(r2), {name!r}\nprint({name!r}, 'ok')"
+        for name, code in sorted(CALLS.items()))
+    script = "import numpy as np\nimport fastq\ntmp = sys.argv[1]\n" + body
+    out = subprocess.run([sys.executable, "-c", "import sys\n" + textwrap.dedent(script), str(tmp_path)],
+                         capture_output=True, text=True, timeout=900)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert sorted(line.split()[0].strip("'") for line in out.stdout.splitlines()) == sorted(CALLS)
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_name_is_the_function_or_class_not_a_module(name):
+    import types
+
+    import fastq
+
+    assert not isinstance(getattr(fastq, name), types.ModuleType)
+    assert name in fastq.__all__
+
+
+def test_results_are_frozen_records():
+    import dataclasses
+
+    import fastq
+
+    r = fastq.solve_rs(fastq.Quantizer.uniform(2, 1.0, 0.1), 1.5, 0.01, 0.0)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.eg = 0.0
+    q = fastq.Quantizer.uniform(2, 1.0)
+    with pytest.raises(AttributeError, match="immutable"):
+        q.omega = 5.0
+    assert np.array_equal(q.levels, [-1.0, 0.0, 1.0])
+    record_names = [n for n in fastq.__all__ if n.endswith("Result")]
+    assert len(record_names) >= 12
+    for n in record_names:
+        cls = getattr(fastq, n)
+        assert dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen, n

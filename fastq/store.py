@@ -6,6 +6,7 @@ file behind.  :func:`metadata` stamps results with the fastq version, the parame
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as _dt
 import io
@@ -34,19 +35,11 @@ def atomic_write_bytes(path, data: bytes) -> Path:
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
-    except BaseException:
-        with _suppress():
+    except BaseException:  # including KeyboardInterrupt: never leave the temporary file behind
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
     return path
-
-
-class _suppress:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return True
 
 
 def _jsonable(x):

@@ -13,14 +13,32 @@ from ._common import _float
 CHECKPOINT_DIRNAME = ".fastq-checkpoints"
 
 
+SCHEME_HELP = "level spacing: uniform, or log (widths doubling away from 0)"
+
+
+def add_scheme_arg(g, *, both: bool = False):
+    """--scheme (uniform | log, or also ``both`` for commands that draw the two side by side)."""
+    if both:
+        g.add_argument("--scheme", choices=("uniform", "log", "both"), default="both",
+                       help=f"{SCHEME_HELP}; both = uniform solid and log dashed (default: both)")
+    else:
+        g.add_argument("--scheme", choices=("uniform", "log"), default="uniform",
+                       help=f"{SCHEME_HELP} (default: uniform)")
+
+
+def add_edge_width_arg(g, *, purpose: str = "edge width eps of the smoothed quantizer"):
+    """--edge-width (weight units, default :data:`fastq.DEFAULT_EDGE_WIDTH`)."""
+    g.add_argument("--edge-width", type=_float, default=DEFAULT_EDGE_WIDTH, metavar="E",
+                   help=f"{purpose} (>= 0, weight units; 0 = hard rounding) (default: {DEFAULT_EDGE_WIDTH})")
+
+
 def add_quantizer_args(p: argparse.ArgumentParser, *, omega_required: bool = True, bits_range: bool = False,
                        edge_width: bool = True, title: str = "quantizer"):
     """--scheme, --n-p | --bits [| --bits-range], --omega, and --edge-width unless ``edge_width``
     is False (commands that use the hard quantizer only).
     """
     g = p.add_argument_group(title)
-    g.add_argument("--scheme", choices=("uniform", "log"), default="uniform",
-                   help="level spacing: uniform, or log (widths doubling away from 0) (default: uniform)")
+    add_scheme_arg(g)
     ex = g.add_mutually_exclusive_group(required=True)
     ex.add_argument("--n-p", type=_float, metavar="N",
                     help="number of sub-intervals of [-omega, omega] (integer >= 1; n_p + 1 levels)")
@@ -31,11 +49,8 @@ def add_quantizer_args(p: argparse.ArgumentParser, *, omega_required: bool = Tru
     if omega_required:
         g.add_argument("--omega", type=_float, required=True, metavar="W",
                        help="clipping range: outermost levels are +-omega (> 0, weight units)")
-    if not edge_width:
-        return g
-    g.add_argument("--edge-width", type=_float, default=DEFAULT_EDGE_WIDTH, metavar="E",
-                   help=f"edge width eps of the smoothed quantizer (>= 0, weight units; 0 = hard "
-                        f"rounding) (default: {DEFAULT_EDGE_WIDTH})")
+    if edge_width:
+        add_edge_width_arg(g)
     return g
 
 
@@ -50,12 +65,16 @@ def quantizer_from_args(args, omega=None) -> Quantizer:
                      args.edge_width)
 
 
-def add_model_args(p: argparse.ArgumentParser, *, defaults: dict | None = None):
-    """--alpha, --sigma, --lam, --rho.  ``defaults`` makes them optional with those values."""
+def add_model_args(p: argparse.ArgumentParser, *, defaults: dict | None = None, grid: tuple = ()):
+    """--alpha, --sigma, --lam, --rho.  ``defaults`` makes them optional with those values;
+    parameters named in ``grid`` are left out (the command declares them as grids itself).
+    """
     d = defaults or {}
     g = p.add_argument_group("model")
 
     def arg(name, help_):
+        if name in grid:
+            return
         if name in d:
             g.add_argument(f"--{name}", type=_float, default=d[name], help=f"{help_} (default: {d[name]})")
         else:

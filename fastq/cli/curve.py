@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 
 from .. import _validate as V
-from ..defaults import DEFAULT_EDGE_WIDTH
 from ..parallel import show_progress
 from . import _common as C
 from . import _options as O
@@ -23,8 +22,7 @@ def register(sub):
                     "converged columns) and drawn as open circles. Writes CSV + JSON (+ PNG).")
     p.add_argument("--vary", choices=("omega", "alpha", "bits"), required=True,
                    help="x axis of the curves")
-    p.add_argument("--scheme", choices=("uniform", "log", "both"), default="both",
-                   help="level spacing; both = uniform solid and log dashed (default: both)")
+    O.add_scheme_arg(p, both=True)
     p.add_argument("--bits", default="2,3,4", metavar="B1,B2,..|LO:HI",
                    help="numbers of bits (each must give integer n_p = 2^b - 2): a comma list, or "
                         "LO:HI for every integer (default: 2,3,4; with --vary bits: the x values)")
@@ -34,12 +32,8 @@ def register(sub):
     p.add_argument("--alpha", default="1.4", metavar="A|LO:HI:COUNT",
                    help="sample ratio M/N (> 0); a grid with --vary alpha (default: 1.4, "
                         "or 0.1:3:120 with --vary alpha)")
-    p.add_argument("--sigma", type=C._float, default=0.01, help="output noise std (>= 0) (default: 0.01)")
-    p.add_argument("--lam", type=C._float, default=0.01, help="ridge penalty lambda (>= 0) (default: 0.01)")
-    p.add_argument("--rho", type=C._float, default=1.0, help="teacher weight variance (> 0) (default: 1.0)")
-    p.add_argument("--edge-width", type=C._float, default=DEFAULT_EDGE_WIDTH, metavar="E",
-                   help=f"edge width eps of the smoothed quantizer (>= 0, weight units) "
-                        f"(default: {DEFAULT_EDGE_WIDTH})")
+    O.add_model_args(p, defaults={"sigma": 0.01, "lam": 0.01}, grid=("alpha",))
+    O.add_edge_width_arg(p)
     p.add_argument("--out", default="fastq-out", metavar="DIR", help="output directory (default: fastq-out)")
     p.add_argument("--no-plot", action="store_true", help="write data only, no PNG")
     O.add_parallel_args(p)

@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 
 from .. import _validate as V
-from ..defaults import DEFAULT_EDGE_WIDTH
 from ..parallel import show_progress
 from . import _common as C
 from . import _options as O
@@ -30,17 +29,14 @@ def register(sub):
                     "PNGs to --out. Finished chunks are checkpointed: rerunning the same command "
                     "reuses them. Without grid flags: the paper's Fig. 2(a) setting.")
     g = p.add_argument_group("quantizer")
-    g.add_argument("--scheme", choices=("uniform", "log"), default="uniform",
-                   help="level spacing (default: uniform)")
+    O.add_scheme_arg(g)
     g.add_argument("--n-p", default=DEFAULT_N_P, metavar="LO:HI",
                    help=f"rows: every integer n_p from LO to HI inclusive (b = log2(n_p + 2)) "
                         f"(default: {DEFAULT_N_P})")
     g.add_argument("--omega", default=DEFAULT_OMEGA, metavar="LO:HI:COUNT",
                    help=f"columns: COUNT evenly spaced clipping ranges from LO to HI inclusive "
                         f"(> 0, weight units) (default: {DEFAULT_OMEGA})")
-    g.add_argument("--edge-width", type=C._float, default=DEFAULT_EDGE_WIDTH, metavar="E",
-                   help=f"edge width eps at which stability is judged (> 0, weight units) "
-                        f"(default: {DEFAULT_EDGE_WIDTH})")
+    O.add_edge_width_arg(g, purpose="edge width eps at which stability is judged (must be > 0 here)")
     O.add_model_args(p, defaults={"alpha": 1.5, "sigma": 0.01, "lam": 0.0})
     o = p.add_argument_group("output")
     o.add_argument("--out", default="fastq-out", metavar="DIR",

@@ -127,6 +127,19 @@ def _count_lt(t, x):
 
 
 @njit
+def _shift_bin(k, w, thresholds):
+    """Bin index of ``w`` (number of thresholds <= w) found by walking from a nearby index ``k``:
+    O(distance) instead of a binary search, for weights that move by a few bins per step.
+    """
+    n_th = thresholds.shape[0]
+    while k > 0 and w < thresholds[k - 1]:
+        k -= 1
+    while k < n_th and w >= thresholds[k]:
+        k += 1
+    return k
+
+
+@njit
 def _phi_dphi(w, levels, thresholds, eps):
     """(phi_eps(w), phi_eps'(w)) for one weight from one binary search.
 

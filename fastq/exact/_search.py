@@ -8,19 +8,13 @@ from __future__ import annotations
 import numpy as np
 
 from .._jit import njit
+from ..quantizers import _count_le
 
 
 @njit
 def _nearest_index(levels, x):
     """Index of the level nearest to ``x`` (ties go up); ``levels`` sorted."""
-    lo = 0
-    hi = levels.shape[0]
-    while lo < hi:  # first index with levels[idx] > x
-        mid = (lo + hi) >> 1
-        if levels[mid] <= x:
-            lo = mid + 1
-        else:
-            hi = mid
+    lo = _count_le(levels, x)  # first index with levels[idx] > x
     if lo == 0:
         return 0
     if lo == levels.shape[0]:
@@ -111,20 +105,6 @@ def _box_tables(R, dmin, dmax):
             LO[k, i] = lo
             HI[k, i] = hi
     return LO, HI
-
-
-@njit
-def _first_above(levels, x):
-    """Index of the first level strictly above ``x`` (binary search; ``len(levels)`` if none)."""
-    a = 0
-    b = levels.shape[0]
-    while a < b:
-        mid = (a + b) >> 1
-        if levels[mid] <= x:
-            a = mid + 1
-        else:
-            b = mid
-    return a
 
 
 @njit
@@ -238,7 +218,7 @@ def _sphere_decode(R, c, levels, hint, start_idx, radius, node_limit, box_bound)
             centre = hint[i]
             if i < m and R[i, i] != 0.0:
                 centre = T[i + 1, i] / R[i, i]
-            hi[i] = _first_above(levels, centre)
+            hi[i] = _count_le(levels, centre)  # first level strictly above the centre
             lo[i] = hi[i] - 1
             setup = False
         take, cost = _next_candidate(i, m, R, T, levels, hint, lo[i], hi[i])

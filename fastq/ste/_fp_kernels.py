@@ -47,7 +47,7 @@ import math
 import numpy as np
 
 from .._jit import njit
-from ..quantizers import _count_le
+from ..quantizers import _count_le, _shift_bin
 
 
 @njit
@@ -237,7 +237,6 @@ def _particles(w0, levels, thresholds, eta, sigma, dt, n_sub, n_rec, rng,
     ``rng`` is a ``numpy.random.Generator``.
     """
     n = w0.shape[0]
-    n_th = thresholds.shape[0]
     w = np.zeros(n)
     kk = np.empty(n, dtype=np.int64)
     k0 = _count_le(thresholds, 0.0)
@@ -259,9 +258,4 @@ def _particles(w0, levels, thresholds, eta, sigma, dt, n_sub, n_rec, rng,
             for i in range(n):
                 wi = w[i] + eta * (w0[i] - levels[kk[i]]) * dt + amp * rng.standard_normal()
                 w[i] = wi
-                k = kk[i]
-                while k > 0 and wi < thresholds[k - 1]:
-                    k -= 1
-                while k < n_th and wi >= thresholds[k]:
-                    k += 1
-                kk[i] = k
+                kk[i] = _shift_bin(kk[i], wi, thresholds)

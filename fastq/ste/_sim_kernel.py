@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from .._jit import njit
-from ..quantizers import _count_le
+from ..quantizers import _count_le, _shift_bin
 from ._fp_kernels import _record_state
 
 
@@ -22,7 +22,6 @@ def _ste_run(w0, levels, thresholds, eta, sigma, n_steps, record_every, rng,
     algorithm, about 8x faster than the legacy ``np.random`` functions in Numba).
     """
     n = w0.shape[0]
-    n_th = thresholds.shape[0]
     inv = 1.0 / math.sqrt(n)
     w = np.zeros(n)
     x = np.empty(n)
@@ -46,13 +45,8 @@ def _ste_run(w0, levels, thresholds, eta, sigma, n_steps, record_every, rng,
         for i in range(n):
             wi = w[i] + c * x[i]
             w[i] = wi
-            k = kk[i]
-            while k > 0 and wi < thresholds[k - 1]:
-                k -= 1
-            while k < n_th and wi >= thresholds[k]:
-                k += 1
-            kk[i] = k
+            kk[i] = _shift_bin(kk[i], wi, thresholds)
             xi = rng.standard_normal() * inv
             x[i] = xi
-            s += xi * (w0[i] - levels[k])
+            s += xi * (w0[i] - levels[kk[i]])
     return r

@@ -11,9 +11,17 @@ rename cannot produce one, but a full disk can) is recomputed.
 
 Once the caller has written its final result it calls :func:`remove_checkpoints` so that
 checkpoints do not accumulate.
+
+Commands that run several computations (a figure made of sweeps, a study made of runs) open a
+:func:`checkpointing` context: every :func:`run_chunks` inside it that is not given a folder of
+its own keeps its chunks under the context's folder, and the context removes the folders it saw
+when it ends normally.  On an exception or Ctrl-C they stay, and :func:`kept_chunks` says how
+many finished chunks a rerun will reuse.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import hashlib
 import json
@@ -26,6 +34,43 @@ import numpy as np
 
 from . import store
 from .parallel import parallel_map
+
+#: the folder of the innermost :func:`checkpointing` context and the chunk folders used in it
+_AMBIENT: contextvars.ContextVar = contextvars.ContextVar("fastq_checkpoints", default=None)
+
+
+@dataclass
+class _Scope:
+    folder: Path
+    used: list
+
+
+@contextlib.contextmanager
+def checkpointing(folder, *, enabled: bool = True):
+    """Keep the chunks of every :func:`run_chunks` inside this block under ``folder``.
+
+    On normal exit the chunk folders used in the block are removed (the results are saved by
+    then); on an exception they are kept for a rerun.  ``enabled=False`` (e.g. ``--no-resume``)
+    makes it a no-op context.
+    """
+    if not enabled:
+        yield None
+        return
+    scope = _Scope(Path(folder), [])
+    token = _AMBIENT.set(scope)
+    try:
+        yield scope
+    finally:
+        _AMBIENT.reset(token)
+    for f in scope.used:  # reached only when the block did not raise
+        remove_checkpoints(f)
+
+
+def kept_chunks(scope) -> int:
+    """Finished chunk files kept in the folders of a :func:`checkpointing` scope."""
+    if scope is None:
+        return 0
+    return sum(len(list(Path(f).glob("chunk_*.npz"))) for f in scope.used if Path(f).exists())
 
 
 def input_key(kind: str, inputs: dict) -> str:
@@ -95,14 +140,20 @@ def run_chunks(fn: Callable, chunks: Sequence, *, kind: str, inputs: dict, check
     chunks : sequence of picklable chunk descriptions
     kind, inputs : name of the computation and every input that affects the values; together they
         name the checkpoint folder (:func:`input_key`)
-    checkpoint_dir : folder for checkpoints, or None for no checkpointing
+    checkpoint_dir : folder for checkpoints; None uses the folder of the enclosing
+        :func:`checkpointing` block, if any, else no checkpointing
     n_jobs, backend, scheduler, progress, desc : see :func:`fastq.parallel.parallel_map`
     """
     chunks = list(chunks)
     done: dict[int, dict] = {}
     folder = None
+    scope = _AMBIENT.get()
+    if checkpoint_dir is None and scope is not None:
+        checkpoint_dir = scope.folder
     if checkpoint_dir is not None:
         folder = Path(checkpoint_dir) / input_key(kind, inputs)
+        if scope is not None and folder not in scope.used:
+            scope.used.append(folder)
         for ci in range(len(chunks)):
             f = _chunk_file(folder, ci)
             if f.exists():

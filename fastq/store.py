@@ -55,18 +55,20 @@ def _jsonable(x):
         return int(x)
     if isinstance(x, (float, np.floating)):
         x = float(x)
-        if math.isnan(x):
-            return None
-        if math.isinf(x):
-            return "inf" if x > 0 else "-inf"
-        return x
+        return x if math.isfinite(x) else None
     if hasattr(x, "to_dict"):
         return _jsonable(x.to_dict())
     return x
 
 
 def to_json(obj, indent: int | None = 2) -> str:
-    """JSON text; NaN becomes null and +-inf the strings "inf"/"-inf" (valid JSON everywhere)."""
+    """Strict JSON text (what every fastq command and file writes).
+
+    The one rule for non-finite numbers: NaN and +-infinity are written as ``null`` (JSON has no
+    infinity, and a string in a numeric field breaks comparisons).  Every record that can hold
+    one carries the flags that say why -- ``converged``/``status`` for a solve, ``rs`` for the
+    stability verdict (``at`` is infinite for the hard quantizer), ``ridge_finite`` for ridge.
+    """
     return json.dumps(_jsonable(obj), indent=indent, allow_nan=False)
 
 

@@ -15,7 +15,7 @@ import sys
 
 from .. import __version__
 from .._validate import FastqInputError
-from ._common import FastqArgumentParser
+from ._common import FastqArgumentParser, interrupted_message
 
 
 def build_parser() -> FastqArgumentParser:
@@ -41,7 +41,7 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        return _run(args)
     except FastqInputError as exc:
         print(f"fastq {args.command}: error: {exc}", file=sys.stderr)
         return 2
@@ -51,8 +51,20 @@ def main(argv=None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 141
     except KeyboardInterrupt:
-        print(f"fastq {args.command}: interrupted; finished work was saved", file=sys.stderr)
+        print(interrupted_message(args.command), file=sys.stderr)
         return 130
+
+
+def _run(args) -> int:
+    """Run the handler; a Ctrl-C that lands while a Numba kernel runs can surface as a
+    ``SystemError`` chained to the ``KeyboardInterrupt``: treat it as the interrupt it is.
+    """
+    try:
+        return int(args.func(args) or 0)
+    except SystemError as exc:
+        if isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt):
+            raise KeyboardInterrupt from exc
+        raise
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,17 +6,73 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import sys
+import tempfile
+from pathlib import Path
 
 from .. import _validate as V
 from ..store import to_json
 
 
 class FastqArgumentParser(argparse.ArgumentParser):
-    """argparse with one-line errors (no usage dump) and exit code 2."""
+    """argparse with one-line errors (no usage dump) and exit code 2.
+
+    Values that start with a minus sign and a digit (``-1``, ``-1:10:50``, ``-.5``) are read as
+    values, never as options, so a negative range reaches the range check and its named message
+    instead of argparse's "expected one argument".
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = re.compile(r"^-\.?\d")
 
     def error(self, message):  # noqa: D401
         self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+#: what the running command has kept on disk, for the message printed when it is interrupted
+_KEPT: dict = {}
+
+
+def keep_note(scope, folder) -> None:
+    """Record the checkpoint scope of the running command (see :func:`interrupted_message`)."""
+    _KEPT.clear()
+    _KEPT.update(scope=scope, folder=folder)
+
+
+def interrupted_message(command: str) -> str:
+    """The truthful one-line message for a Ctrl-C: how much finished work is kept, and where."""
+    from ..checkpoints import kept_chunks
+
+    scope = _KEPT.get("scope")
+    n = kept_chunks(scope)
+    if n:
+        return (f"fastq {command}: interrupted; {n} finished chunk(s) kept under {_KEPT['folder']}; "
+                "rerun the same command to resume")
+    if scope is not None:
+        return f"fastq {command}: interrupted before any chunk finished; nothing was kept"
+    return f"fastq {command}: interrupted; nothing was saved"
+
+
+def prepare_out(text, name: str = "out") -> Path:
+    """The output directory ``text``: created if needed, checked to be a writable directory.
+
+    Called before any work, so that a run never computes for minutes and then fails to write.
+    """
+    if text is None or not str(text).strip():
+        raise V.FastqInputError(f"{name} must be a non-empty directory path (got {text!r})")
+    path = Path(str(text))
+    if path.exists() and not path.is_dir():
+        raise V.FastqInputError(f"{name} must be a directory, but {str(path)!r} is a file")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".fastq-probe-"):
+            pass
+    except OSError as exc:
+        raise V.FastqInputError(f"{name} must be a writable directory ({str(path)!r}: "
+                                f"{exc.strerror or exc})") from None
+    return path
 
 
 def _float(text):
@@ -85,4 +141,7 @@ def parse_float_grid(name: str, text: str, *, positive: bool = False) -> list[fl
         raise V.FastqInputError(f"{name} must have LO <= HI (got {text!r})")
     if count == 1 and hi != lo:
         raise V.FastqInputError(f"{name} COUNT must be >= 2 when LO < HI (got {text!r})")
+    if count > 1 and hi == lo:
+        raise V.FastqInputError(f"{name} must have LO < HI when COUNT > 1 (got {text!r}: "
+                                f"{count} identical values)")
     return [float(v) for v in np.linspace(lo, hi, count)]

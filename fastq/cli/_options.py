@@ -117,3 +117,21 @@ def parallel_from_args(args) -> int:
     if args.backend == "dask" and args.scheduler is None:
         raise V.FastqInputError("backend dask needs --scheduler ADDR (a dask.distributed scheduler)")
     return jobs
+
+
+def add_limits_arg(p):
+    """--allow-large: start a job beyond the time or grid-size limit of :mod:`fastq.limits`."""
+    p.add_argument("--allow-large", action="store_true",
+                   help="start a job even if its estimated compute time exceeds 24 h or its grid "
+                        "exceeds 1e7 points (the memory limit always applies)")
+
+
+def add_out_arg(p, *, default=None, what="results"):
+    """--out DIR (created if needed; checked writable before any work)."""
+    if default is None:
+        p.add_argument("--out", metavar="DIR",
+                       help=f"write the {what} (JSON + NPZ) there and keep finished work for a rerun "
+                            f"under DIR/{CHECKPOINT_DIRNAME} (default: print only; nothing is kept)")
+    else:
+        p.add_argument("--out", default=default, metavar="DIR",
+                       help=f"output directory for the {what}, created if needed (default: {default})")

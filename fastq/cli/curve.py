@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import _validate as V
+from ..limits import check_points
 from ..parallel import show_progress
 from . import _common as C
 from . import _options as O
@@ -37,6 +38,7 @@ def register(sub):
     p.add_argument("--out", default="fastq-out", metavar="DIR", help="output directory (default: fastq-out)")
     p.add_argument("--no-plot", action="store_true", help="write data only, no PNG")
     O.add_parallel_args(p)
+    O.add_limits_arg(p)
     C.add_json_arg(p)
     p.set_defaults(func=run)
 
@@ -74,29 +76,32 @@ def run(args) -> int:
         raise V.FastqInputError("alpha must be a single value unless --vary alpha")
     jobs = O.parallel_from_args(args)
     schemes = ("uniform", "log") if args.scheme == "both" else (args.scheme,)
+    xs = {"omega": omega, "alpha": alpha, "bits": bits}[args.vary]
+    n_points = len(schemes) * len(xs) * (1 if args.vary == "bits" else len(bits))
+    check_points("the curves", n_points, allow_large=args.allow_large)
+    out = C.prepare_out(args.out)
+    from ..checkpoints import checkpointing
     from ..studies import curves
 
-    cs = curves(args.vary, schemes=schemes, bits=bits,
-                omega=omega if args.vary == "omega" else omega[0],
-                alpha=alpha if args.vary == "alpha" else alpha[0], sigma=sigma, lam=lam, rho=rho,
-                edge_width=eps, n_jobs=jobs, backend=args.backend, scheduler=args.scheduler,
-                progress=show_progress(args.json))
-    stem = Path(args.out) / (f"curve_{args.vary}_{args.scheme}_sigma{sigma:g}_lam{lam:g}_eps{eps:g}"
-                             + (f"_alpha{alpha[0]:g}" if args.vary != "alpha" else "")
-                             + (f"_omega{omega[0]:g}" if args.vary != "omega" else ""))
-    files = cs.save(stem)
-    if not args.no_plot:
-        from ..plotting import new_figure, save_figure
-        from ..plotting.eg_curves import plot_curves
+    stem = out / (f"curve_{args.vary}_{args.scheme}_sigma{sigma:g}_lam{lam:g}_eps{eps:g}"
+                  + (f"_alpha{alpha[0]:g}" if args.vary != "alpha" else "")
+                  + (f"_omega{omega[0]:g}" if args.vary != "omega" else "")
+                  + "_b" + "-".join(f"{b:g}" for b in bits)
+                  + (f"_x{xs[0]:g}-{xs[-1]:g}n{len(xs)}" if args.vary != "bits" else ""))
+    with checkpointing(out / O.CHECKPOINT_DIRNAME) as scope:
+        C.keep_note(scope, out / O.CHECKPOINT_DIRNAME)
+        cs = curves(args.vary, schemes=schemes, bits=bits,
+                    omega=omega if args.vary == "omega" else omega[0],
+                    alpha=alpha if args.vary == "alpha" else alpha[0], sigma=sigma, lam=lam, rho=rho,
+                    edge_width=eps, n_jobs=jobs, backend=args.backend, scheduler=args.scheduler,
+                    progress=show_progress(args.json))
+        files = cs.save(stem)
+        if not args.no_plot:
+            from ..plotting.eg_curves import draw_curves
 
-        fig, ax = new_figure(1, 1, size=(5.5, 4.0))
-        plot_curves(ax[0, 0], cs)
-        ax[0, 0].legend(fontsize=7)
-        ax[0, 0].set_title(f"σ={sigma:g}, λ={lam:g}, ε={eps:g}; open circles: RSB / not converged",
-                           fontsize=8)
-        files.append(save_figure(fig, Path(str(stem) + ".png")))
-    summary = {"vary": args.vary, "schemes": list(schemes), "bits": bits, "n_points": sum(
-        r.n_points for r in cs.results.values()),
+            files.append(draw_curves(cs, Path(str(stem) + ".png"),
+                                     title=f"σ={sigma:g}, λ={lam:g}, ε={eps:g}"))
+    summary = {"vary": args.vary, "schemes": list(schemes), "bits": bits, "n_points": n_points,
         "rs_fraction": float(np.mean(np.concatenate([r["rs"].ravel() for r in cs.results.values()]))),
         "files": [str(f) for f in files], "wall_time_s": round(time.perf_counter() - t0, 3)}
     C.emit(summary, args.json, title=f"Eg vs {args.vary}")

@@ -1,8 +1,6 @@
 """``fastq exact``: exact finite-N minimizers (sphere decoding) against AMP and the RS prediction."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from .. import _validate as V
 from . import _common as C
 from . import _options as O
@@ -12,7 +10,10 @@ def parse_sizes(text: str) -> list[int]:
     """'LO:HI:STEP' (e.g. 8:40:8), 'LO:HI' (step 1) or a comma list '8,12,16' -> sizes N."""
     text = str(text).strip()
     if "," in text:
-        sizes = [V.integer("sizes", t.strip(), 1) for t in text.split(",") if t.strip()]
+        items = [t.strip() for t in text.split(",")]
+        if not all(items):
+            raise V.FastqInputError(f"sizes must be a comma list of integers without empty entries (got {text!r})")
+        sizes = [V.integer("sizes", t, 1) for t in items]
     else:
         parts = text.split(":")
         if len(parts) not in (2, 3):
@@ -54,13 +55,16 @@ def register(sub):
                         "(integer >= 1) (default: 2e8)")
     p.add_argument("--no-amp", action="store_true", help="skip AMP (it uses --edge-width)")
     p.add_argument("--out", default="fastq_exact", metavar="DIR",
-                   help="directory for exact.json/.csv/.npz/.png (default: ./fastq_exact)")
+                   help="directory for the study's .json/.csv/.npz/.png, named after the setting; "
+                        f"finished instances are kept under DIR/{O.CHECKPOINT_DIRNAME} for a rerun "
+                        "(default: ./fastq_exact)")
     C.add_json_arg(p)
     p.set_defaults(func=run_exact)
 
 
 def run_exact(args) -> int:
     """Run ``fastq exact`` with the parsed ``args``; returns the exit code."""
+    from ..checkpoints import checkpointing
     from ..exact import DEFAULT_NODE_LIMIT, exact_study, save_study
     from ..parallel import show_progress
     from ..plotting.exact import plot_study
@@ -74,13 +78,19 @@ def run_exact(args) -> int:
     node_limit = DEFAULT_NODE_LIMIT if args.node_limit is None else V.integer("node_limit", args.node_limit, 1)
     if args.edge_width <= 0 and not args.no_amp:
         raise V.FastqInputError("edge_width must be > 0 for AMP (or pass --no-amp)")
-    res = exact_study(q, alpha, sigma, lam, rho, sizes=sizes, instances=instances, seed=seed,
-                      node_limit=node_limit, amp=not args.no_amp,
-                      amp_edge_width=args.edge_width if args.edge_width > 0 else None,
-                      n_jobs=jobs, backend=args.backend, scheduler=args.scheduler,
-                      progress=show_progress(args.json))
-    paths = save_study(res, args.out)
-    paths.append(plot_study(res, Path(args.out) / "exact.png"))
+    out = C.prepare_out(args.out)
+    stem = (f"exact_{q.scheme}_np{q.n_p}_omega{q.omega:g}_alpha{alpha:g}_sigma{sigma:g}_lam{lam:g}"
+            + (f"_rho{rho:g}" if rho != 1.0 else "")
+            + f"_N{sizes[0]}-{sizes[-1]}x{len(sizes)}_k{instances}_seed{seed}")
+    with checkpointing(out / O.CHECKPOINT_DIRNAME) as scope:
+        C.keep_note(scope, out / O.CHECKPOINT_DIRNAME)
+        res = exact_study(q, alpha, sigma, lam, rho, sizes=sizes, instances=instances, seed=seed,
+                          node_limit=node_limit, amp=not args.no_amp,
+                          amp_edge_width=args.edge_width if args.edge_width > 0 else None,
+                          n_jobs=jobs, backend=args.backend, scheduler=args.scheduler,
+                          progress=show_progress(args.json))
+        paths = save_study(res, out, stem)
+        paths.append(plot_study(res, out / f"{stem}.png"))
     not_opt = sum(r["not_optimal"] for r in res.summary)
     if args.json:
         d = res.to_dict()

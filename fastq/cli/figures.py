@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 
 from .. import _validate as V
+from ..checkpoints import checkpointing
 from ..parallel import show_progress
 from . import _common as C
 from . import _options as O
@@ -23,7 +23,8 @@ def register(sub):
     p.add_argument("--out", default="fastq-figures", metavar="DIR",
                    help="output directory (default: fastq-figures)")
     p.add_argument("--quick", action="store_true",
-                   help="coarse grids and small simulations (a smoke test, well under two minutes)")
+                   help="coarse grids and small simulations (a smoke test, well under two minutes), "
+                        "written to DIR/quick so they never overwrite full-scale figures")
     p.add_argument("--group", default=None, metavar="G[,G..]|all",
                    help="figure groups to make: replica, ste, or all (default: replica)")
     p.add_argument("--only", metavar="NAME,..",
@@ -66,17 +67,21 @@ def run(args) -> int:
 
     jobs = O.parallel_from_args(args)
     wanted = _wanted(args)
-    out = Path(args.out)
+    out = C.prepare_out(args.out)
+    if args.quick:
+        out = C.prepare_out(out / "quick")
     report = {"out": str(out), "quick": bool(args.quick), "figures": {}}
     t_all = time.perf_counter()
     progress = show_progress(args.json)
-    for name in wanted:
-        t0 = time.perf_counter()
-        files = figures.make(name, out, quick=args.quick, n_jobs=jobs, progress=progress)
-        dt = time.perf_counter() - t0
-        report["figures"][name] = {"seconds": round(dt, 2), "files": [str(f) for f in files]}
-        if not args.json:
-            print(f"{name}: {len(files)} files in {dt:.1f} s", file=sys.stderr)
+    with checkpointing(out / O.CHECKPOINT_DIRNAME) as scope:
+        C.keep_note(scope, out / O.CHECKPOINT_DIRNAME)
+        for name in wanted:
+            t0 = time.perf_counter()
+            files = figures.make(name, out, quick=args.quick, n_jobs=jobs, progress=progress)
+            dt = time.perf_counter() - t0
+            report["figures"][name] = {"seconds": round(dt, 2), "files": [str(f) for f in files]}
+            if not args.json:
+                print(f"{name}: {len(files)} files in {dt:.1f} s", file=sys.stderr)
     report["wall_time_s"] = round(time.perf_counter() - t_all, 2)
     if args.json:
         C.emit(report, True)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from .. import _validate as V
 from ..parallel import show_progress
@@ -31,7 +30,7 @@ def register(sub):
                         "(default: 0.01:12 times sqrt(rho))")
     g.add_argument("--target-eg", type=C._float, metavar="T",
                    help="with --bits-range: the Eg to reach (> 0) instead of the ridge criterion")
-    g.add_argument("--tolerance", type=C._float, default=0.05, metavar="TOL",
+    g.add_argument("--tolerance", type=C._float, default=None, metavar="TOL",
                    help="with --bits-range: a quantizer matches ridge when Eg* <= (1 + TOL) ridge Eg "
                         "(>= 0) (default: 0.05)")
     g.add_argument("--margin", type=C._float, default=0.02,
@@ -68,8 +67,12 @@ def run_optimize(args) -> int:
     margin = V.nonnegative("margin", args.margin)
     n_scan = V.integer("n_scan", args.n_scan, 8, 100_000)
     is_range = getattr(args, "bits_range", None) is not None
+    tolerance = 0.05 if args.tolerance is None else V.nonnegative("tolerance", args.tolerance)
+    if args.target_eg is not None:
+        V.positive("target_eg", args.target_eg)
     if not is_range:
-        for flag, val in (("--target-eg", args.target_eg), ("--out", args.out)):
+        for flag, val in (("--target-eg", args.target_eg), ("--out", args.out),
+                          ("--tolerance", args.tolerance)):
             if val is not None:
                 raise V.FastqInputError(f"{flag} needs --bits-range")
         if args.all_schemes:
@@ -82,18 +85,23 @@ def run_optimize(args) -> int:
 
     bits = C.parse_int_range("bits-range", args.bits_range)
     schemes = list(SCHEMES) if args.all_schemes else [args.scheme]
+    out = C.prepare_out(args.out) if args.out else None
     b = bit_budget(alpha, sigma, lam, rho, bits=bits, schemes=schemes, edge_width=edge_width,
-                   omega_range=omega_range, tolerance=args.tolerance, target_eg=args.target_eg,
+                   omega_range=omega_range, tolerance=tolerance, target_eg=args.target_eg,
                    n_scan=n_scan, margin=margin, n_jobs=O.parallel_from_args(args), backend=args.backend,
                    progress=show_progress(quiet=args.json))
     paths = []
-    if args.out:
+    if out is not None:
         from ..plotting.optimize import plot_frontier
 
-        paths = save_budget(b, args.out)
-        paths.append(plot_frontier(b, Path(args.out) / "frontier.png"))
+        stem = (f"frontier_{'-'.join(schemes)}_b{bits[0]}-{bits[-1]}_alpha{alpha:g}_sigma{sigma:g}"
+                f"_lam{lam:g}" + (f"_rho{rho:g}" if rho != 1.0 else "") + f"_eps{edge_width:g}")
+        paths = save_budget(b, out, stem=stem)
+        paths.append(plot_frontier(b, out / f"{stem}.png"))
     if args.json:
-        print(to_json(b.rows(), indent=None))
+        doc = b.to_dict()
+        doc["files"] = [str(pth) for pth in paths]
+        print(to_json(doc, indent=None))
     else:
         _print_budget(b)
         for pth in paths:

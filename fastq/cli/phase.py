@@ -6,13 +6,16 @@ sigma = 0.01, lam = 0) on n_p = 1..62 (b = 1.58..6) and 200 values of omega in [
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 from .. import _validate as V
+from ..limits import check_points, check_seconds
 from ..parallel import show_progress
 from . import _common as C
 from . import _options as O
 
+#: single-core seconds per RS solve on a grid line (measured: about 90 us with continuation;
+#: rounded up) -- for the up-front time estimate only
+_SECONDS_PER_SOLVE = 1.5e-4
 DEFAULT_N_P = "1:62"
 DEFAULT_OMEGA = "0.05:10:200"
 
@@ -44,16 +47,19 @@ def register(sub):
     o.add_argument("--no-kappa", action="store_true", help="skip the kappa map (halves the work)")
     o.add_argument("--no-plot", action="store_true", help="write data only, no PNG")
     O.add_parallel_args(p, resume=True)
+    O.add_limits_arg(p)
     C.add_json_arg(p)
     p.set_defaults(func=run)
 
 
-def file_stem(scheme, alpha, sigma, lam, rho, eps) -> str:
-    """File name stem of a phase diagram: every model parameter and the edge width in it."""
+def file_stem(scheme, alpha, sigma, lam, rho, eps, n_p, omega) -> str:
+    """File name stem of a phase diagram: the model, the edge width and the grid, so that
+    diagrams of different settings or grids never overwrite each other in one --out.
+    """
     s = f"phase_{scheme}_alpha{alpha:g}_sigma{sigma:g}_lam{lam:g}"
     if rho != 1.0:
         s += f"_rho{rho:g}"
-    return s + f"_eps{eps:g}"
+    return s + f"_eps{eps:g}_np{n_p[0]}-{n_p[-1]}_omega{omega[0]:g}-{omega[-1]:g}x{len(omega)}"
 
 
 def run(args) -> int:
@@ -69,28 +75,35 @@ def run(args) -> int:
     from ..quantizers import MAX_N_P_LOG, MAX_N_P_UNIFORM
 
     V.integer("n_p HI", n_p[-1], 1, MAX_N_P_UNIFORM if args.scheme == "uniform" else MAX_N_P_LOG)
-    out = Path(args.out)
+    n_points = len(n_p) * len(omega)
+    check_points("the phase diagram", n_points, allow_large=args.allow_large)
+    solves = n_points * (1 if args.no_kappa else 2)
+    check_seconds(f"the phase diagram ({solves:,} RS solves with the reverse-direction check)",
+                  solves * 2 * _SECONDS_PER_SOLVE, allow_large=args.allow_large)
+    out = C.prepare_out(args.out)
+    from ..checkpoints import checkpointing
     from ..studies import phase_diagram
 
-    diag = phase_diagram(args.scheme, n_p=n_p, omega=omega, alpha=alpha, sigma=sigma, lam=lam, rho=rho,
-                         edge_width=eps, kappa_map=not args.no_kappa, n_jobs=jobs,
-                         backend=args.backend, scheduler=args.scheduler, lines_per_chunk=chunk,
-                         checkpoint_dir=None if args.no_resume else out / O.CHECKPOINT_DIRNAME,
-                         progress=show_progress(args.json))
-    stem = file_stem(args.scheme, alpha, sigma, lam, rho, eps)
-    files = diag.save(out, stem)
-    if not args.no_plot:
-        from ..plotting.phase import plot_diagram
+    stem = file_stem(args.scheme, alpha, sigma, lam, rho, eps, n_p, omega)
+    with checkpointing(out / O.CHECKPOINT_DIRNAME, enabled=not args.no_resume) as scope:
+        C.keep_note(scope, out / O.CHECKPOINT_DIRNAME)
+        diag = phase_diagram(args.scheme, n_p=n_p, omega=omega, alpha=alpha, sigma=sigma, lam=lam,
+                             rho=rho, edge_width=eps, kappa_map=not args.no_kappa, n_jobs=jobs,
+                             backend=args.backend, scheduler=args.scheduler, lines_per_chunk=chunk,
+                             progress=show_progress(args.json))
+        files = diag.save(out, stem)
+        if not args.no_plot:
+            from ..plotting.phase import plot_diagram
 
-        files += plot_diagram(diag, out, stem)
+            files += plot_diagram(diag, out, stem)
     res = diag.result
-    n_points = res.n_points + (diag.kappa.n_points if diag.kappa is not None else 0)
+    n_solves = res.n_points + (diag.kappa.n_points if diag.kappa is not None else 0)
     n_computed = res.n_computed + (diag.kappa.n_computed if diag.kappa is not None else 0)
     n_reused = res.n_reused + (diag.kappa.n_reused if diag.kappa is not None else 0)
     summary = {
         "scheme": args.scheme, "alpha": alpha, "sigma": sigma, "lam": lam, "rho": rho,
         "edge_width": eps, "n_p": [n_p[0], n_p[-1]], "omega": [omega[0], omega[-1], len(omega)],
-        "n_points": n_points, "n_computed": n_computed, "n_reused": n_reused,
+        "n_points": res.n_points, "n_solves": n_solves, "n_computed": n_computed, "n_reused": n_reused,
         "rs_fraction": res.rs_fraction,
         "kappa_rs_fraction": diag.kappa_rs_fraction(eps) if diag.kappa is not None else None,
         "n_not_converged": int((~res["converged"]).sum()),

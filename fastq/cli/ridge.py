@@ -20,6 +20,7 @@ def run_ridge(args) -> int:
     alpha, sigma, lam, rho = O.model_from_args(args)
     r = ridge(alpha, sigma, lam, rho)
     d = r.to_dict()
+    d.pop("edge_width")  # ridge has no quantizer
     d.update({"alpha": alpha, "sigma": sigma, "lam": lam, "rho": rho})
     C.emit(d, args.json, title="ridge regression (closed form)")
     return 0

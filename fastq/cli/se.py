@@ -10,7 +10,7 @@ from . import _options as O
 def register(sub):
     """Add this module's subcommand to the subparsers ``sub``."""
     p = sub.add_parser("se", help="state-evolution trajectory and fixed point",
-                       description="Iterate AMP's state evolution (THEORY section 6) from a start "
+                       description="Iterate AMP's state evolution (docs/amp.md) from a start "
                                    "(V0, E0) and print the trajectory (V, E, Eg) and the fixed point.")
     O.add_quantizer_args(p)
     O.add_model_args(p)

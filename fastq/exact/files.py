@@ -34,8 +34,8 @@ def load_study(out_dir, stem: str = "exact") -> ExactStudyResult:
     with np.load(out / f"{stem}.npz") as z:
         per = {k: z[k] for k in z.files if k != "sizes"}
 
-    def num(v):  # undo store.to_json's NaN -> null and inf -> "inf"
-        return math.nan if v is None else (math.inf if v == "inf" else -math.inf if v == "-inf" else v)
+    def num(v):  # store.to_json writes every non-finite number as null
+        return math.nan if v is None else v
 
     summary = [{k: (num(v) if k.startswith("eg") else v) for k, v in row.items()} for row in doc["summary"]]
     fit = {k: num(v) for k, v in doc["fit"].items()}

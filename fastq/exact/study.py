@@ -13,9 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _validate as V
+from ..checkpoints import run_chunks
 from ..defaults import DEFAULT_EDGE_WIDTH
 from ..message_passing.solver import amp as _run_amp
-from ..parallel import effective_n_jobs, parallel_map, validate_backend
+from ..parallel import effective_n_jobs, validate_backend
 from ..quantizers import Quantizer
 from ..replica import solve_rs
 from ..synthetic import as_seed_sequence, generalization_error, spawn_seeds, teacher
@@ -156,7 +157,7 @@ def exact_study(quantizer: Quantizer, alpha, sigma, lam, rho=1.0, *, sizes, inst
                 node_limit: int = DEFAULT_NODE_LIMIT, amp: bool = True, amp_edge_width=None,
                 amp_max_iter: int = 500, amp_tol: float = 1e-10, n_jobs: int = 1,
                 backend: str = "loky", scheduler: str | None = None,
-                progress: bool = False) -> ExactStudyResult:
+                progress: bool = False, checkpoint_dir=None) -> ExactStudyResult:
     """Exact minimizer vs AMP vs rounded ridge on many instances per N, extrapolated to N -> inf.
 
     For every size ``n`` in ``sizes`` and ``k < instances`` the teacher instance with seed
@@ -178,6 +179,8 @@ def exact_study(quantizer: Quantizer, alpha, sigma, lam, rho=1.0, *, sizes, inst
     seed : int >= 0
     node_limit : search budget per instance (see :func:`exact_erm`)
     n_jobs, backend, scheduler, progress : passed to :func:`fastq.parallel.parallel_map`
+    checkpoint_dir : keep finished instances there and reuse them on a rerun
+        (:func:`fastq.checkpoints.run_chunks`; default: the enclosing ``checkpointing`` block)
     """
     if not isinstance(quantizer, Quantizer):
         raise V.FastqInputError("quantizer must be a fastq.Quantizer")
@@ -204,11 +207,14 @@ def exact_study(quantizer: Quantizer, alpha, sigma, lam, rho=1.0, *, sizes, inst
                            amp_max_iter=amp_max_iter, amp_tol=amp_tol)
     # large N last in the list: put them first so the slowest tasks start early
     order = sorted(range(len(tasks)), key=lambda j: -tasks[j][0])
-    res_sorted = parallel_map(fn, [tasks[j] for j in order], n_jobs=n_jobs, backend=backend,
-                              scheduler=scheduler,
-                              progress=progress, desc="exact", chunk_size=1)
+    inputs = {"quantizer": quantizer.hard().to_dict(), "model": [alpha, sigma, lam, rho],
+              "sizes": sizes, "instances": instances, "seed": seed, "node_limit": node_limit,
+              "amp": [amp_eps, amp_max_iter, amp_tol] if amp_q is not None else None}
+    run = run_chunks(fn, [tasks[j] for j in order], kind="exact-study", inputs=inputs,
+                     checkpoint_dir=checkpoint_dir, n_jobs=n_jobs, backend=backend,
+                     scheduler=scheduler, progress=progress, desc="exact")
     results = [None] * len(tasks)
-    for j, r in zip(order, res_sorted):
+    for j, r in zip(order, run.results):
         results[j] = r
 
     keys = list(results[0].keys())

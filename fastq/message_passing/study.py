@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import _validate as V
-from ..parallel import effective_n_jobs, parallel_map, validate_backend
+from .._status import STATUS_CODES, STATUS_NAMES
+from ..checkpoints import run_chunks
+from ..parallel import effective_n_jobs, validate_backend
 from ..synthetic import spawn_seeds, teacher
 from .solver import VARIANCES, _check_instance, _check_quantizers, _run, training_loss
 
@@ -39,33 +41,46 @@ class AMPStudyResult:
 
     @property
     def runs(self) -> int:
-        """Run ``fastq study`` with the parsed ``args``; returns the exit code."""
+        """Number of independent runs."""
         return self.eg.shape[0]
 
-    def _sem(self, a):
-        return a.std(axis=0, ddof=1) / math.sqrt(a.shape[0]) if a.shape[0] > 1 else np.full(a.shape[1], np.nan)
-
     def summary(self) -> list[dict]:
-        """Per quantizer: eg_mean, eg_sem, eg_requantized_mean/sem, converged_fraction,
-        iterations_mean (``eg_sem`` is None for a single run).
+        """Per quantizer, the three outcomes kept apart.
+
+        ``eg_mean``/``eg_sem`` and ``eg_requantized_mean``/``_sem`` average the *converged* runs
+        only (None when none converged, or for the s.e. of a single one); the runs stopped by
+        ``max_iter`` are summarised on their own (``eg_mean_max_iter``: the Eg of their last
+        iterate); diverged runs enter no mean.  Counts: ``n_converged``, ``n_max_iter``,
+        ``n_diverged``; ``converged_fraction`` and ``iterations_mean`` over all runs.
         """
         out = []
         for j, q in enumerate(self.quantizers):
-            e = self.eg[:, j:j + 1]
-            er = self.eg_requantized[:, j:j + 1]
-            sem = self._sem(e)[0]
-            semr = self._sem(er)[0]
+            st = self.status[:, j]
+            conv = st == "converged"
+            stuck = st == "max_iter"
+            eg, sem = _mean_sem(self.eg[conv, j])
+            egr, semr = _mean_sem(self.eg_requantized[conv, j])
             out.append({
                 "scheme": q.scheme, "n_p": q.n_p, "bits": q.bits, "omega": q.omega,
                 "edge_width": q.edge_width,
-                "eg_mean": float(e.mean()), "eg_sem": None if math.isnan(sem) else float(sem),
-                "eg_requantized_mean": float(er.mean()),
-                "eg_requantized_sem": None if math.isnan(semr) else float(semr),
-                "converged_fraction": float(self.converged[:, j].mean()),
+                "eg_mean": eg, "eg_sem": sem, "eg_requantized_mean": egr, "eg_requantized_sem": semr,
+                "eg_mean_max_iter": _mean_sem(self.eg[stuck, j])[0],
+                "n_converged": int(conv.sum()), "n_max_iter": int(stuck.sum()),
+                "n_diverged": int((st == "diverged").sum()),
+                "converged_fraction": float(conv.mean()),
                 "iterations_mean": float(self.iterations[:, j].mean()),
                 "runs": self.runs,
             })
         return out
+
+
+def _mean_sem(values):
+    """(mean, standard error) of a sample; None for what a sample of its size cannot give."""
+    v = np.asarray(values, dtype=float)
+    if v.size == 0:
+        return None, None
+    sem = float(v.std(ddof=1) / math.sqrt(v.size)) if v.size > 1 else None
+    return float(v.mean()), sem
 
 
 def _study_run(seed_seq, *, qs, alpha, sigma, lam, rho, n, restarts, max_iter, tol, variance, dtype):
@@ -88,15 +103,19 @@ def _study_run(seed_seq, *, qs, alpha, sigma, lam, rho, n, restarts, max_iter, t
             # among converged restarts (all, if none converged) take the lowest training loss
             pool = [r for r in group if r.converged] or [r for r in group if r.status != "diverged"] or group
             best = min(pool, key=lambda r: training_loss(X, y, r.mbar, lam))
-        rows.append((best.eg, best.eg_requantized, best.converged, best.iterations, best.status,
-                     sum(r.converged for r in group)))
-    return rows
+        rows.append((best.eg, best.eg_requantized, best.converged, best.iterations,
+                     STATUS_CODES[best.status], sum(r.converged for r in group)))
+    cols = list(zip(*rows))
+    return {"eg": np.array(cols[0], float), "eg_requantized": np.array(cols[1], float),
+            "converged": np.array(cols[2], bool), "iterations": np.array(cols[3], np.int64),
+            "status": np.array(cols[4], np.int64), "converged_restarts": np.array(cols[5], np.int64)}
 
 
 def amp_study(quantizer, alpha: float, sigma: float, lam: float, rho: float = 1.0, *, n: int,
               runs: int, seed, restarts: int = 1, max_iter: int = 500, tol: float = 1e-12,
               variance: str = "full", dtype=np.float64, n_jobs: int = 1, backend: str = "loky",
-              scheduler: str | None = None, progress: bool = False) -> AMPStudyResult:
+              scheduler: str | None = None, progress: bool = False,
+              checkpoint_dir=None) -> AMPStudyResult:
     """AMP on ``runs`` independent instances (``fastq.parallel.parallel_map`` over ``_study_run``).
 
     Run k draws its instance ``(X, y, w0)`` and its starts from the k-th child of ``seed``
@@ -113,6 +132,8 @@ def amp_study(quantizer, alpha: float, sigma: float, lam: float, rho: float = 1.
     n : int >= 2, number of weights N;  runs : int >= 1;  seed : int >= 0 or SeedSequence
     restarts, max_iter, tol, variance, dtype : see :func:`amp_batched`
     n_jobs, backend, scheduler, progress : see :func:`fastq.parallel.parallel_map`
+    checkpoint_dir : keep finished runs there and reuse them on a rerun
+        (:func:`fastq.checkpoints.run_chunks`; default: the enclosing ``checkpointing`` block)
 
     Returns
     -------
@@ -136,16 +157,18 @@ def amp_study(quantizer, alpha: float, sigma: float, lam: float, rho: float = 1.
     fn = functools.partial(_study_run, qs=qs, alpha=alpha, sigma=sigma, lam=lam, rho=rho, n=n,
                            restarts=restarts, max_iter=max_iter, tol=tol, variance=variance,
                            dtype=dtype)
-    rows = parallel_map(fn, seeds, n_jobs=n_jobs, backend=backend, scheduler=scheduler,
-                        chunk_size=1, progress=progress, desc="amp runs")
-    arr = lambda i, dt: np.array([[r[j][i] for j in range(len(qs))] for r in rows], dtype=dt)  # noqa: E731
     params = {"alpha": alpha, "sigma": sigma, "lam": lam, "rho": rho, "n": n, "runs": runs,
               "seed": seed if isinstance(seed, int) else str(seed), "restarts": restarts,
               "max_iter": max_iter, "tol": tol, "variance": variance, "dtype": dtype.name,
               "init": "mbar0 ~ N(0,1), v0 = 1", "quantizers": [q.to_dict() for q in qs]}
-    return AMPStudyResult(eg=arr(0, float), eg_requantized=arr(1, float), converged=arr(2, bool),
-                    iterations=arr(3, np.int64), status=arr(4, object), converged_restarts=arr(5, np.int64),
-                    quantizers=qs, params=params)
+    run = run_chunks(fn, seeds, kind="amp-study", inputs=params, checkpoint_dir=checkpoint_dir,
+                     n_jobs=n_jobs, backend=backend, scheduler=scheduler, progress=progress,
+                     desc="amp runs")
+    arr = {k: np.stack([r[k] for r in run.results]) for k in run.results[0]}
+    status = np.vectorize(STATUS_NAMES.get, otypes=[object])(arr["status"])
+    return AMPStudyResult(eg=arr["eg"], eg_requantized=arr["eg_requantized"], converged=arr["converged"],
+                          iterations=arr["iterations"], status=status,
+                          converged_restarts=arr["converged_restarts"], quantizers=qs, params=params)
 
 
 # ``fastq.amp`` is both this module and (lazily) the function :func:`amp`.  Importing the module

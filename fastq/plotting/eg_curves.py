@@ -1,7 +1,11 @@
 """Eg curves against omega, alpha or bits, with ridge; RSB and non-converged points marked."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+
+from ._canvas import new_figure, save_figure
 
 #: colour of the marks of points whose solve did not converge
 FAIL_MARK = "0.45"
@@ -69,3 +73,15 @@ def plot_curves(ax, cs, *, styles=None, ridge_label="ridge"):
         ax.plot(cs.x, np.where(cs.ridge_finite, cs.ridge_eg, np.nan), "k:", lw=1.2, label=ridge_label)
     ax.set_ylabel(r"$E_g$")
     ax.set_xlabel({"omega": r"$\omega$", "alpha": r"$\alpha = M/N$", "bits": "b (bits)"}[cs.vary])
+
+
+def draw_curves(cs, path, *, title: str = "") -> Path:
+    """One panel with every curve of a :class:`fastq.CurvesResult`, its legend explaining the
+    line styles and marks; written to ``path``.
+    """
+    fig, ax = new_figure(1, 1, size=(5.5, 4.0))
+    plot_curves(ax[0, 0], cs)
+    ax[0, 0].legend(fontsize=7)
+    styles = "solid uniform, dashed log; " if len(cs.results) > 1 else ""
+    ax[0, 0].set_title(f"{title}; {styles}o RSB, x not converged", fontsize=8)
+    return save_figure(fig, path)

@@ -114,12 +114,17 @@ def draw_fig06(path, s, qa, qb, idx, rs_pts, summ, omega_line, rs_line, quick) -
     axa, axb = ax[0, 0], ax[0, 1]
 
     def amp_points(ax, xs, qs):
+        # converged runs: mean +- s.e. (filled at RS points, open at RSB points); where no run
+        # converged, the last iterates' mean is a grey cross -- never drawn as a result
         for x, q in zip(xs, qs):
             j = idx[q]
             sm = summ[j]
             rs = rs_pts[j].rs
-            ax.errorbar([x], [sm["eg_mean"]], yerr=[sm["eg_sem"] or 0.0], fmt="o", ms=6, capsize=3,
-                        color="C3", mfc="C3" if rs else "white", mew=1.5, zorder=3)
+            if sm["eg_mean"] is not None:
+                ax.errorbar([x], [sm["eg_mean"]], yerr=[sm["eg_sem"] or 0.0], fmt="o", ms=6, capsize=3,
+                            color="C3", mfc="C3" if rs else "white", mew=1.5, zorder=3)
+            elif sm["eg_mean_max_iter"] is not None:
+                ax.plot([x], [sm["eg_mean_max_iter"]], "x", color="0.45", ms=7, mew=1.5, zorder=3)
 
     # (a) vs bits: replica values at the integer b, joined; RSB part dashed
     b = np.array(s["bits_a"], dtype=float)
@@ -149,7 +154,8 @@ def draw_fig06(path, s, qa, qb, idx, rs_pts, summ, omega_line, rs_line, quick) -
     handles = [Line2D([], [], color="C0", lw=1.5, label="replica, RS (at < 1)"),
                Line2D([], [], color="C0", lw=1.5, ls=":", label="replica, RSB (at >= 1)"),
                Line2D([], [], color="C3", marker="o", ls="", label="AMP mean +- s.e., RS point"),
-               Line2D([], [], color="C3", marker="o", mfc="white", ls="", label="AMP, RSB point")]
+               Line2D([], [], color="C3", marker="o", mfc="white", ls="", label="AMP, RSB point"),
+               Line2D([], [], color="0.45", marker="x", ls="", label="AMP: no run converged (last iterate)")]
     axb.legend(handles=handles, fontsize=8, loc="upper right")
     scale = "QUICK smoke-test scale, " if quick else ""
     fig.suptitle(f"Fig. 6: replica vs AMP ({scale}N = {s['n']}, {s['runs']} runs per point)\n"

@@ -41,6 +41,12 @@ def _rs_map(chi, eg, breaks, value, slope, centre, thresholds, jumps, eps, alpha
     h = math.sqrt(mhat * mhat * rho + chihat)
     theta = mhat + lam
     sc = h / theta  # x / Theta = sc * z
+    if not (math.isfinite(h) and math.isfinite(theta) and math.isfinite(sc) and sc > 0.0):
+        # an overflowing or degenerate field (e.g. alpha ~ 1e160 squares to inf): report NaN,
+        # which the solver turns into status "diverged", never into a number
+        for k in range(KAPPA + 1):
+            out[k] = np.nan
+        return
     n = value.shape[0]
     zb = np.empty(n + 1)
     for j in range(n + 1):

@@ -42,6 +42,12 @@ def ridge(alpha: float, sigma: float, lam: float, rho: float = 1.0) -> RSResult:
     bcoef = alpha / (opc * opc * theta * theta)
     m = mhat * rho * chi
     q_fixed = mhat * mhat * rho / (theta * theta)
+    if not (1.0 - bcoef > 0.0 and math.isfinite(bcoef) and math.isfinite(chi)):
+        # lam so small (and alpha <= 1) that the linear equation for Eg is singular in floating
+        # point: the solution is not finite at this resolution
+        raise NoFiniteSolution(
+            f"ridge has no finite RS solution in double precision at lam={lam!r} with alpha={alpha!r} "
+            "(the equation for Eg is singular); use a larger lam")
     eg = 0.5 * (q_fixed - 2.0 * m + rho + sigma * sigma) / (1.0 - bcoef)
     chihat = 2.0 * alpha * eg / (opc * opc)
     h = math.sqrt(mhat * mhat * rho + chihat)

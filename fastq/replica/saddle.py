@@ -122,20 +122,13 @@ def solve_rs(quantizer: Quantizer, alpha: float, sigma: float, lam: float, rho: 
         Check ``converged``/``status``: a non-converged run returns the last iterate with
         ``converged=False`` and status "max_iter" or "diverged".
     """
-    if not isinstance(quantizer, Quantizer):
-        raise V.FastqInputError(f"quantizer must be a fastq.Quantizer (got {type(quantizer).__name__})")
+    _check_quantizer(quantizer)
     alpha, sigma, lam, rho = V.model(alpha, sigma, lam, rho)
     tol = V.in_range("tol", tol, 0.0, 1e-2, lo_open=True)
     max_iter = V.integer("max_iter", max_iter, 1)
     anderson = V.integer("anderson", anderson, 0, 10)
     damping = V.in_range("damping", damping, 0.0, 1.0, lo_open=True)
-    if start is None:
-        chi0, eg0 = default_start(sigma, rho)
-    else:
-        if len(start) != 2:
-            raise V.FastqInputError("start must be a pair (chi, eg)")
-        chi0 = V.nonnegative("start chi", start[0])
-        eg0 = V.positive("start eg", start[1])
+    chi0, eg0 = default_start(sigma, rho) if start is None else _check_start(start)
     breaks, value, slope, centre = quantizer.pieces
     out = np.empty(N_SOLVE)
     _solve(breaks, value, slope, centre, quantizer.thresholds, quantizer.jumps, quantizer.edge_width,
@@ -143,9 +136,31 @@ def solve_rs(quantizer: Quantizer, alpha: float, sigma: float, lam: float, rho: 
     return result_from_row(out, quantizer.edge_width)
 
 
+def _check_start(start):
+    """``(chi, eg)`` with chi >= 0 and eg > 0, or a one-line input error."""
+    try:
+        chi0, eg0 = start
+    except (TypeError, ValueError):
+        raise V.FastqInputError(f"start must be a pair (chi >= 0, eg > 0) (got {start!r})") from None
+    return V.nonnegative("start chi", chi0), V.positive("start eg", eg0)
+
+
+def _check_quantizer(quantizer):
+    if not isinstance(quantizer, Quantizer):
+        raise V.FastqInputError(f"quantizer must be a fastq.Quantizer (got {type(quantizer).__name__})")
+    return quantizer
+
+
 def result_from_row(row, eps) -> RSResult:
-    """An :class:`RSResult` from one solver output row (slots of :mod:`fastq.replica._layout`)."""
+    """An :class:`RSResult` from one solver output row (slots of :mod:`fastq.replica._layout`).
+
+    A row reported converged with a non-finite quantity (other than ``at = inf`` of the hard
+    quantizer) is turned into status "diverged": nothing non-finite passes as a result.
+    """
     status = STATUS_NAMES[int(row[STATUS])]
+    finite = all(np.isfinite(row[k]) for k in (CHI, EG, Q, M, H, THETA, KAPPA)) and not np.isnan(row[AT])
+    if status == "converged" and not finite:
+        status = "diverged"
     return RSResult(eg=float(row[EG]), Q=float(row[Q]), m=float(row[M]), chi=float(row[CHI]),
                     h=float(row[H]), theta=float(row[THETA]), at=float(row[AT]),
                     kappa=float(row[KAPPA]), edge_width=float(eps),
@@ -156,8 +171,10 @@ def result_from_row(row, eps) -> RSResult:
 def rs_map(quantizer: Quantizer, chi: float, eg: float, alpha: float, sigma: float, lam: float,
            rho: float = 1.0) -> dict:
     """One application of the RS map at (chi, eg) (kernel ``_rs_map``); used by state evolution
-    and tests.  Returns chi', eg' and the derived Q, m, h, theta, at, kappa.
+    and tests.  Returns chi', eg' and the derived Q, m, h, theta, at, kappa (NaN where the map
+    is not finite, e.g. for an overflowing field).
     """
+    _check_quantizer(quantizer)
     alpha, sigma, lam, rho = V.model(alpha, sigma, lam, rho)
     chi = V.nonnegative("chi", chi)
     eg = V.positive("eg", eg)

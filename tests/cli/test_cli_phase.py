@@ -27,16 +27,21 @@ def test_phase_json_files_and_rerun_reuses(tmp_path, capsys):
     assert d["n_points"] == 2 * 72 and d["n_computed"] == 144 and d["n_reused"] == 0
     assert 0 < d["rs_fraction"] <= 1 and d["edge_width"] > 0
     names = sorted(os.path.basename(f) for f in d["files"])
-    stem = "phase_uniform_alpha1.5_sigma0.01_lam1"
     eps = d["edge_width"]
-    assert f"{stem}_eps{eps:g}.png" in names and f"{stem}_eps{eps:g}_kappa.npz" in names
-    meta = json.loads((out / f"{stem}_eps{eps:g}.json").read_text())
+    stem = f"phase_uniform_alpha1.5_sigma0.01_lam1_eps{eps:g}_np1-6_omega0.2-6x12"
+    assert f"{stem}.png" in names and f"{stem}_kappa.npz" in names
+    meta = json.loads((out / f"{stem}.json").read_text())
     assert meta["fastq_version"] and meta["params"]["fixed"]["edge_width"] == eps
     assert meta["params"]["fixed"]["lam"] == 1.0
-    assert (out / f"{stem}_eps{eps:g}.png").stat().st_size > 10_000
+    assert (out / f"{stem}.png").stat().st_size > 10_000
+    # a finished run leaves no checkpoints behind; a rerun recomputes the same numbers
+    assert not list((out / ".fastq-checkpoints").glob("*/chunk_*.npz"))
     again = run_json(capsys, ["phase", "--out", str(out), "--lam", "1"] + SMALL)
-    assert again["n_reused"] == 144 and again["n_computed"] == 0
+    assert again["n_reused"] == 0 and again["n_computed"] == 144
     assert again["rs_fraction"] == d["rs_fraction"]
+    # another grid in the same --out gets its own files
+    other = run_json(capsys, ["phase", "--out", str(out), "--lam", "1", "--n-p", "1:3", "--omega", "0.2:6:12"])
+    assert set(other["files"]).isdisjoint(d["files"])
 
 
 def test_phase_no_resume_and_no_kappa(tmp_path, capsys):
@@ -95,7 +100,8 @@ def test_kill_mid_grid_then_resume(tmp_path, capsys):
     assert d["n_reused"] >= 3 * 2000 and d["n_reused"] + d["n_computed"] == d["n_points"] == 40 * 2000
     fresh = run_json(capsys, ["phase", "--out", str(tmp_path / "fresh")] + grid)
     assert fresh["n_reused"] == 0
-    stem = "phase_uniform_alpha1.5_sigma0.01_lam0_eps" + format(d["edge_width"], "g")
+    stem = ("phase_uniform_alpha1.5_sigma0.01_lam0_eps" + format(d["edge_width"], "g")
+            + "_np1-40_omega0.05-10x2000")
     with np.load(out / f"{stem}.npz") as a, np.load(tmp_path / "fresh" / f"{stem}.npz") as b:
         for k in ("eg", "chi", "at", "kappa", "rs", "status", "coexist"):
             assert np.array_equal(a[k], b[k], equal_nan=True), k

@@ -281,7 +281,9 @@ def test_cli_json(tmp_path, capsys):
     assert d["sizes"] == [4, 6, 8]
     assert d["not_optimal_total"] == 0
     assert set(d["fit"]) >= {"a", "a_err", "b", "b_err", "chi2_dof"}
-    assert (tmp_path / "exact.png").stat().st_size > 1000
+    stem = "exact_uniform_np2_omega1_alpha1.4_sigma0.1_lam0.01_N4-8x3_k3_seed2"
+    assert (tmp_path / f"{stem}.png").stat().st_size > 1000
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{stem}{x}" for x in (".csv", ".json", ".npz", ".png"))
 
 
 @pytest.mark.parametrize("argv,word", [

@@ -286,21 +286,24 @@ def test_cli_no_stable_json_null(capsys):
     assert rc == 0
     d = json.loads(capsys.readouterr().out)
     assert d["omega_star_stable"] is None and d["eg_star_stable"] is None
-    assert d["stable_message"].startswith("none") and d["at_star"] == "inf"
+    assert d["stable_message"].startswith("none") and d["at_star"] is None
 
 
 def test_cli_range_json_and_text(capsys, tmp_path):
     base = ["optimize", "--bits-range", "2:4", "--alpha", "1.4", "--sigma", "0.01", "--lam", "0.01",
             "--edge-width", "0.05", "--target-eg", "0.06"]
     assert main(base + ["--json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
-    assert isinstance(rows, list) and [r["bits"] for r in rows] == [2.0, 3.0, 4.0]
+    doc = json.loads(capsys.readouterr().out)
+    assert isinstance(doc, dict) and doc["min_bits"] == {"uniform": 4}
+    rows = doc["rows"]
+    assert [r["bits"] for r in rows] == [2.0, 3.0, 4.0]
     assert all(r["scheme"] == "uniform" for r in rows)
     assert all({"omega_star", "eg_star", "stable", "omega_star_stable", "eg_star_stable"} <= set(r) for r in rows)
     assert main(base + ["--all-schemes", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "smallest bits meeting the criterion: 4" in out and "log" in out
-    assert (tmp_path / "frontier.png").exists() and (tmp_path / "frontier.csv").exists()
+    stem = "frontier_uniform-log_b2-4_alpha1.4_sigma0.01_lam0.01_eps0.05"
+    assert (tmp_path / f"{stem}.png").exists() and (tmp_path / f"{stem}.csv").exists()
 
 
 @pytest.mark.parametrize("argv,match", [

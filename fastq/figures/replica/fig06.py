@@ -91,10 +91,12 @@ def make(out_dir, *, quick: bool = False, n_jobs: int = 1, progress: bool = Fals
             sm = summ[j]
             points.append([panel, q.bits, q.n_p, q.omega, r.eg, r.at, "RS" if r.rs else "RSB",
                            sm["eg_mean"], sm["eg_sem"], sm["eg_requantized_mean"],
-                           sm["eg_requantized_sem"], sm["converged_fraction"], sm["iterations_mean"]])
+                           sm["eg_requantized_sem"], sm["eg_mean_max_iter"], sm["n_converged"],
+                           sm["n_max_iter"], sm["n_diverged"], sm["converged_fraction"],
+                           sm["iterations_mean"]])
     header = ["panel", "bits", "n_p", "omega", "rs_eg", "rs_at", "phase", "amp_eg_mean", "amp_eg_sem",
-              "amp_eg_requantized_mean", "amp_eg_requantized_sem", "converged_fraction",
-              "iterations_mean"]
+              "amp_eg_requantized_mean", "amp_eg_requantized_sem", "amp_eg_mean_max_iter",
+              "n_converged", "n_max_iter", "n_diverged", "converged_fraction", "iterations_mean"]
     paths.append(write_csv(out / "fig06_points.csv", header, points))
     paths.append(write_npz(
         out / "fig06.npz",

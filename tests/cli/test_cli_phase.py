@@ -22,9 +22,10 @@ def run_json(capsys, argv):
 def test_phase_json_files_and_rerun_reuses(tmp_path, capsys):
     out = tmp_path / "o"
     d = run_json(capsys, ["phase", "--out", str(out), "--lam", "1"] + SMALL)
-    for key in ("n_points", "n_computed", "n_reused", "rs_fraction", "files"):
+    for key in ("n_points", "n_solves", "n_computed", "n_reused", "rs_fraction", "files"):
         assert key in d
-    assert d["n_points"] == 2 * 72 and d["n_computed"] == 144 and d["n_reused"] == 0
+    # n_points: the grid (as in the files); n_solves: with the kappa map's grid
+    assert d["n_points"] == 72 and d["n_solves"] == 144 and d["n_computed"] == 144 and d["n_reused"] == 0
     assert 0 < d["rs_fraction"] <= 1 and d["edge_width"] > 0
     names = sorted(os.path.basename(f) for f in d["files"])
     eps = d["edge_width"]
@@ -97,7 +98,7 @@ def test_kill_mid_grid_then_resume(tmp_path, capsys):
     assert saved < 40, "the grid finished before the kill"
     assert proc.returncode == -signal.SIGKILL and saved >= 3
     d = run_json(capsys, ["phase", "--out", str(out)] + grid)
-    assert d["n_reused"] >= 3 * 2000 and d["n_reused"] + d["n_computed"] == d["n_points"] == 40 * 2000
+    assert d["n_reused"] >= 3 * 2000 and d["n_reused"] + d["n_computed"] == d["n_solves"] == 40 * 2000
     fresh = run_json(capsys, ["phase", "--out", str(tmp_path / "fresh")] + grid)
     assert fresh["n_reused"] == 0
     stem = ("phase_uniform_alpha1.5_sigma0.01_lam0_eps" + format(d["edge_width"], "g")

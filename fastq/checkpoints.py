@@ -41,8 +41,14 @@ _AMBIENT: contextvars.ContextVar = contextvars.ContextVar("fastq_checkpoints", d
 
 @dataclass
 class _Scope:
+    """A :func:`checkpointing` block: its folder, the chunk folders used in it, and how many
+    chunks it reused from an earlier run or computed.
+    """
+
     folder: Path
     used: list
+    reused: int = 0
+    computed: int = 0
 
 
 @contextlib.contextmanager
@@ -169,7 +175,11 @@ def run_chunks(fn: Callable, chunks: Sequence, *, kind: str, inputs: dict, check
         done[ci] = res
         if folder is not None:
             store.write_npz(_chunk_file(folder, ci), **res)
+        if scope is not None:
+            scope.computed += 1
 
+    if scope is not None:
+        scope.reused += len(chunks) - len(todo)
     parallel_map(functools.partial(_call, fn), [chunks[ci] for ci in todo], n_jobs=n_jobs,
                  backend=backend, scheduler=scheduler, chunk_size=1, progress=progress, desc=desc,
                  on_result=on_result)

@@ -41,6 +41,13 @@ def keep_note(scope, folder) -> None:
     _KEPT.update(scope=scope, folder=folder)
 
 
+def reuse_counts(scope) -> dict:
+    """``{"chunks_reused": ..., "chunks_computed": ...}`` of a checkpointing scope (for --json)."""
+    if scope is None:
+        return {"chunks_reused": 0, "chunks_computed": None}
+    return {"chunks_reused": scope.reused, "chunks_computed": scope.computed}
+
+
 def interrupted_message(command: str) -> str:
     """The truthful one-line message for a Ctrl-C: how much finished work is kept, and where."""
     from ..checkpoints import kept_chunks

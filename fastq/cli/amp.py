@@ -81,7 +81,8 @@ def run_amp(args) -> int:
               "scheme": q.scheme, "n_p": q.n_p, "bits": q.bits, "omega": q.omega,
               "edge_width": q.edge_width, "alpha": alpha, "sigma": sigma, "lam": lam, "rho": rho,
               "n": n, "runs": runs, "seed": seed, "restarts": restarts, "max_iter": max_iter,
-              "tol": tol, "variance": args.variance, "files": [str(f) for f in files]})
+              "tol": tol, "variance": args.variance, "files": [str(f) for f in files],
+              **C.reuse_counts(scope)})
     if args.json:
         d["per_run"] = {"eg": st.eg[:, 0], "eg_requantized": st.eg_requantized[:, 0],
                         "converged": st.converged[:, 0], "iterations": st.iterations[:, 0],

@@ -103,6 +103,7 @@ def run(args) -> int:
                                      title=f"σ={sigma:g}, λ={lam:g}, ε={eps:g}"))
     summary = {"vary": args.vary, "schemes": list(schemes), "bits": bits, "n_points": n_points,
         "rs_fraction": float(np.mean(np.concatenate([r["rs"].ravel() for r in cs.results.values()]))),
-        "files": [str(f) for f in files], "wall_time_s": round(time.perf_counter() - t0, 3)}
+        "files": [str(f) for f in files], **C.reuse_counts(scope),
+        "wall_time_s": round(time.perf_counter() - t0, 3)}
     C.emit(summary, args.json, title=f"Eg vs {args.vary}")
     return 0

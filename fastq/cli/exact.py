@@ -96,6 +96,7 @@ def run_exact(args) -> int:
         d = res.to_dict()
         d["files"] = [str(p) for p in paths]
         d["not_optimal_total"] = not_opt
+        d.update(C.reuse_counts(scope))
         C.emit(d, True)
         return 0
     f, rs = res.fit, res.rs

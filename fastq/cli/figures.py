@@ -82,6 +82,7 @@ def run(args) -> int:
             report["figures"][name] = {"seconds": round(dt, 2), "files": [str(f) for f in files]}
             if not args.json:
                 print(f"{name}: {len(files)} files in {dt:.1f} s", file=sys.stderr)
+    report.update(C.reuse_counts(scope))
     report["wall_time_s"] = round(time.perf_counter() - t_all, 2)
     if args.json:
         C.emit(report, True)

@@ -85,7 +85,7 @@ def run_optimize(args) -> int:
 
     bits = C.parse_int_range("bits-range", args.bits_range)
     schemes = list(SCHEMES) if args.all_schemes else [args.scheme]
-    out = C.prepare_out(args.out) if args.out else None
+    out = C.prepare_out(args.out) if args.out is not None else None
     b = bit_budget(alpha, sigma, lam, rho, bits=bits, schemes=schemes, edge_width=edge_width,
                    omega_range=omega_range, tolerance=tolerance, target_eg=args.target_eg,
                    n_scan=n_scan, margin=margin, n_jobs=O.parallel_from_args(args), backend=args.backend,

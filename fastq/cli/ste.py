@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _validate as V
+from ..limits import check_seconds
 from ..parallel import show_progress
 from ..quantizers import Quantizer
 from . import _common as C
@@ -37,6 +38,7 @@ def register(sub):
     s.add_argument("--runs", type=C._float, default=8, metavar="R", help="independent runs (default: 8)")
     s.add_argument("--seed", type=C._float, default=0, metavar="K", help="root seed (integer >= 0) (default: 0)")
     O.add_parallel_args(p)
+    O.add_limits_arg(p)
     C.add_json_arg(p)
     p.set_defaults(func=run_ste)
 
@@ -55,11 +57,17 @@ def run_ste(args) -> int:
     dtau = tau_max / 50.0 if args.dtau is None else V.positive("dtau", args.dtau)
     if dtau > tau_max:
         raise V.FastqInputError(f"dtau must be in (0, tau_max={tau_max:g}] (got {dtau!r})")
+    runs = V.integer("runs", args.runs, 1)
+    seed = V.integer("seed", args.seed, 0)
+    jobs = O.parallel_from_args(args)
+    # the mean-field PDE costs about (tau_max / dt) steps x ~1e3 cells x ~40 teacher nodes x ~20 ns
+    check_seconds(f"the mean-field solution to tau_max = {tau_max:g}",
+                  tau_max / min(0.01, dtau) * 1e3 * 40 * 2e-8, allow_large=args.allow_large)
     if args.n is not None:
         n = V.integer("n", args.n, 2)
-        runs = V.integer("runs", args.runs, 1)
-        seed = V.integer("seed", args.seed, 0)
-        jobs = O.parallel_from_args(args)
+        # one simulation step touches every weight a few times: ~10 ns per weight
+        check_seconds(f"the simulation ({runs} run(s), N = {n}, tau_max = {tau_max:g})",
+                      runs * tau_max * n * n * 1e-8, allow_large=args.allow_large)
 
     st = ste_stationary(q, eta, sigma, rho)
     mf = ste_mean_field(q, eta, sigma, rho, tau_max=tau_max, dtau=dtau, dt=min(0.01, dtau))

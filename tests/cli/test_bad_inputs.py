@@ -1,0 +1,231 @@
+"""Bad input, every subcommand: one line naming the parameter, exit 2, no work, no traceback.
+
+Each case runs ``fastq`` in-process with every entry point of real work replaced by a tripwire
+(the parallel map, the RS solver kernel, the state-evolution and STE kernels, the sphere
+decoder, figure making): a refusal that came after work had started fails the test.  The output
+directory of each case must not exist afterwards.
+
+The table of all cases, with the message each one gets, is ``docs/bad_inputs.md``; this test
+checks that the file is current.  Regenerate it with ``python -m tests.cli.test_bad_inputs``.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+from pathlib import Path
+
+import pytest
+
+from fastq.cli import main
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "bad_inputs.md"
+OUT = "OUT"  # replaced by a per-case directory that must never be created
+
+Q = ["--bits", "3", "--omega", "1.5"]
+M = ["--alpha", "1.5", "--sigma", "0.01", "--lam", "1"]
+AMP = ["amp", "--bits", "5", "--omega", "2.5", "--edge-width", "0.1", *M, "--n", "50"]
+EXACT = ["exact", "--bits", "2", "--omega", "1", *M, "--sizes", "4:8:2", "--instances", "3", "--seed", "1",
+         "--out", OUT]
+STE = ["ste", "--bits", "2", "--omega", "2", "--eta", "0.5", "--sigma", "0.1"]
+OPT = ["optimize", "--bits", "3", *M]
+
+#: (argv, a word the one-line message must contain)
+CASES = [
+    # --- rs
+    (["rs", "--bits", "1100", "--omega", "1", *M], "bits"),
+    (["rs", "--bits", "2.5", "--omega", "1", *M], "bits"),
+    (["rs", "--n-p", "0", "--omega", "1", *M], "n_p"),
+    (["rs", "--n-p", "2.5", "--omega", "1", *M], "n_p"),
+    (["rs", "--n-p", "70000", "--omega", "1", *M], "n_p"),
+    (["rs", "--n-p", "2", "--omega", "0", *M], "omega"),
+    (["rs", "--n-p", "2", "--omega", "nan", *M], "omega"),
+    (["rs", "--n-p", "2", "--omega", "inf", *M], "omega"),
+    (["rs", "--n-p", "2", "--omega", "abc", *M], "not a number"),
+    (["rs", *Q, "--alpha", "0", "--sigma", "0", "--lam", "0"], "alpha"),
+    (["rs", *Q, "--alpha", "1", "--sigma", "-1", "--lam", "0"], "sigma"),
+    (["rs", *Q, "--alpha", "1", "--sigma", "0", "--lam", "-2"], "lam"),
+    (["rs", *Q, *M, "--rho", "0"], "rho"),
+    (["rs", *Q, *M, "--edge-width", "-1"], "edge_width"),
+    (["rs", *Q, *M, "--tol", "0"], "tol"),
+    (["rs", *Q, *M, "--max-iter", "0"], "max_iter"),
+    (["rs", "--scheme", "mu-law", *Q, *M], "scheme"),
+    # --- ridge
+    (["ridge", "--alpha", "0.5", "--sigma", "0.1", "--lam", "0"], "alpha"),
+    (["ridge", "--alpha", "1", "--sigma", "0.1", "--lam", "1e-300"], "lam"),
+    (["ridge", "--alpha", "-1", "--sigma", "0.1", "--lam", "1"], "alpha"),
+    # --- se
+    (["se", *Q, *M, "--t-max", "0"], "t_max"),
+    (["se", *Q, *M, "--v0", "-1"], "V0"),
+    (["se", *Q, *M, "--e0", "0"], "E0"),
+    (["se", *Q, *M, "--tol", "-1"], "tol"),
+    # --- amp
+    ([*AMP[:-2], "--n", "1"], "n"),
+    ([*AMP[:-2], "--n", "10000000"], "memory"),
+    ([*AMP, "--runs", "0"], "runs"),
+    ([*AMP, "--restarts", "0"], "restarts"),
+    ([*AMP, "--seed", "-1"], "seed"),
+    ([*AMP, "--jobs", "0"], "jobs"),
+    ([*AMP, "--jobs", "-2"], "jobs"),
+    ([*AMP, "--max-iter", "0"], "max_iter"),
+    ([*AMP, "--tol", "-1"], "tol"),
+    ([*AMP, "--backend", "dask"], "scheduler"),
+    ([*AMP, "--scheduler", "tcp://x:1"], "scheduler"),
+    ([*AMP, "--runs", "1000", "--max-iter", "1000000", "--n", "2000"], "compute"),
+    (["amp", "--bits", "5", "--omega", "2.5", "--alpha", "1e-9", "--sigma", "0.1", "--lam", "0.1", "--n", "100"],
+     "alpha * n"),
+    ([*AMP, "--out", ""], "out"),
+    ([*AMP, "--out", "/proc/fastq-cannot-write-here"], "out"),
+    # --- curve
+    (["curve", "--vary", "omega", "--omega", "0:5:10", "--out", OUT], "omega"),
+    (["curve", "--vary", "omega", "--omega", "-1:5:10", "--out", OUT], "omega"),
+    (["curve", "--vary", "omega", "--omega", "1:1:5", "--out", OUT], "omega"),
+    (["curve", "--vary", "omega", "--omega", "1:5:1", "--out", OUT], "COUNT"),
+    (["curve", "--vary", "alpha", "--alpha", "0.1:3:0", "--out", OUT], "COUNT"),
+    (["curve", "--vary", "omega", "--bits", "2,,3", "--out", OUT], "bits"),
+    (["curve", "--vary", "omega", "--bits", "2.5", "--out", OUT], "bits"),
+    (["curve", "--vary", "alpha", "--omega", "1:2:3", "--out", OUT], "omega"),
+    (["curve", "--vary", "omega", "--omega", "0.1:6:4000000", "--out", OUT], "COUNT"),
+    (["curve", "--vary", "omega", "--edge-width", "-0.1", "--out", OUT], "edge_width"),
+    (["curve", "--vary", "omega", "--out", ""], "out"),
+    # --- phase
+    (["phase", "--omega", "-1:10:50", "--out", OUT], "omega"),
+    (["phase", "--omega", "1:1:5", "--out", OUT], "omega"),
+    (["phase", "--omega", "1:5", "--out", OUT], "omega"),
+    (["phase", "--n-p", "0:5", "--out", OUT], "n_p"),
+    (["phase", "--n-p", "5:2", "--out", OUT], "n_p"),
+    (["phase", "--n-p", "1:5:2", "--out", OUT], "n_p"),
+    (["phase", "--edge-width", "0", "--out", OUT], "edge_width"),
+    (["phase", "--chunk-lines", "0", "--out", OUT], "chunk_lines"),
+    (["phase", "--n-p", "1:5000", "--omega", "0.1:10:10000", "--out", OUT], "points"),
+    (["phase", "--out", ""], "out"),
+    (["phase", "--jobs", "0", "--out", OUT], "jobs"),
+    # --- exact
+    ([*EXACT[:EXACT.index("--sizes")], "--sizes", "8,,16", *EXACT[EXACT.index("--instances"):]], "sizes"),
+    ([*EXACT[:EXACT.index("--sizes")], "--sizes", "8", *EXACT[EXACT.index("--instances"):]], "sizes"),
+    ([*EXACT[:EXACT.index("--sizes")], "--sizes", "8:4", *EXACT[EXACT.index("--instances"):]], "sizes"),
+    ([*EXACT[:EXACT.index("--sizes")], "--sizes", "4:400:100", *EXACT[EXACT.index("--instances"):]], "sizes"),
+    ([*EXACT, "--instances", "1"], "instances"),
+    ([*EXACT, "--node-limit", "0"], "node_limit"),
+    ([*EXACT, "--edge-width", "0"], "edge_width"),
+    ([*EXACT, "--seed", "-2"], "seed"),
+    # --- optimize
+    ([*OPT, "--tolerance", "-1"], "tolerance"),
+    ([*OPT, "--target-eg", "0.1"], "target-eg"),
+    ([*OPT, "--all-schemes"], "all-schemes"),
+    ([*OPT, "--out", OUT], "out"),
+    ([*OPT, "--omega-range", "2:1"], "omega-range"),
+    ([*OPT, "--omega-range", "0:1"], "omega-range"),
+    ([*OPT, "--n-scan", "3"], "n_scan"),
+    ([*OPT, "--margin", "-1"], "margin"),
+    (["optimize", "--bits-range", "1:3", *M], "bits"),
+    (["optimize", "--bits-range", "2:12", "--all-schemes", *M], "bits"),
+    (["optimize", "--bits-range", "2:3", *M, "--out", ""], "out"),
+    # --- figures
+    (["figures", "--only", "", "--out", OUT], "only"),
+    (["figures", "--only", "11", "--out", OUT], "figure"),
+    (["figures", "--only", "1,,2", "--out", OUT], "only"),
+    (["figures", "--group", "nope", "--out", OUT], "group"),
+    (["figures", "--jobs", "0", "--out", OUT], "jobs"),
+    (["figures", "--out", ""], "out"),
+    # --- ste
+    ([*STE, "--eta", "2"], "eta"),
+    ([*STE, "--eta", "0"], "eta"),
+    ([*STE, "--tau-max", "0"], "tau_max"),
+    ([*STE, "--tau-max", "1e9"], "compute"),
+    ([*STE, "--dtau", "20"], "dtau"),
+    ([*STE, "--n", "1"], "n"),
+    ([*STE, "--runs", "0"], "runs"),
+    ([*STE, "--n", "100", "--jobs", "0"], "jobs"),
+]
+
+
+class _Tripwire(Exception):
+    pass
+
+
+def _trip(*args, **kwargs):
+    raise _Tripwire("work started before the input was refused")
+
+
+@pytest.fixture
+def no_work(monkeypatch):
+    """Replace every entry point of real work by a tripwire."""
+    import fastq.checkpoints
+    import fastq.exact.solver
+    import fastq.figures
+    import fastq.parallel
+    import fastq.replica.saddle
+    import fastq.replica.se
+    import fastq.ste.mean_field
+    import fastq.ste.stationary
+
+    for mod, name in [(fastq.parallel, "parallel_map"), (fastq.checkpoints, "parallel_map"),
+                      (fastq.replica.saddle, "_solve"), (fastq.replica.se, "_se"),
+                      (fastq.exact.solver, "_sphere_decode"), (fastq.figures, "make"),
+                      (fastq.ste.stationary, "_stationary_rhs"), (fastq.ste.mean_field, "_fp_solve")]:
+        monkeypatch.setattr(mod, name, _trip)
+
+
+def _run(argv, tmp_path):
+    out_dir = tmp_path / "never"
+    argv = [str(out_dir) if a == OUT else a for a in argv]
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        try:
+            rc = main(argv)
+        except SystemExit as exc:  # argparse's own errors
+            rc = exc.code
+    return rc, err.getvalue().strip(), out_dir
+
+
+def test_enough_cases_over_every_subcommand():
+    from fastq.cli import build_parser
+
+    commands = {c[0][0] for c in CASES}
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    assert len(CASES) >= 60
+    assert commands == set(sub.choices), set(sub.choices) - commands
+
+
+@pytest.mark.parametrize("argv, word", CASES, ids=[" ".join(c[0])[:60] for c in CASES])
+def test_bad_input_is_refused_in_one_line_before_any_work(argv, word, tmp_path, no_work):
+    rc, err, out_dir = _run(argv, tmp_path)
+    assert rc == 2, err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+    assert word in err, err
+    assert not out_dir.exists()
+
+
+def _table(tmp_path) -> str:
+    rows = ["# Bad input: what every subcommand says", "",
+            "Generated by `tests/cli/test_bad_inputs.py` (regenerate: `python -m tests.cli.test_bad_inputs`).",
+            "Each input is refused before any work, in one line on stderr, with exit code 2.", "",
+            "| command line | exit | message |", "|---|---|---|"]
+    for argv, _ in CASES:
+        rc, err, _ = _run(argv, tmp_path)
+        shown = " ".join(a if a != OUT else "OUT" for a in argv)
+        rows.append(f"| `fastq {shown}` | {rc} | {err.replace('|', '/')} |")
+    return "\n".join(rows) + "\n"
+
+
+def _machine_free(text: str) -> str:
+    """The table without what depends on the machine (memory sizes in the memory-limit message)."""
+    import re
+
+    return re.sub(r"[\d.]+ (B|KiB|MiB|GiB|TiB|PiB)\b", "SIZE", text)
+
+
+def test_docs_table_is_current(tmp_path, no_work):
+    assert _machine_free(DOC.read_text()) == _machine_free(_table(tmp_path)), (
+        "docs/bad_inputs.md is stale: python -m tests.cli.test_bad_inputs")
+
+
+if __name__ == "__main__":  # regenerate docs/bad_inputs.md
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d, pytest.MonkeyPatch.context() as mp:
+        for mod_name, name in [("fastq.parallel", "parallel_map"), ("fastq.checkpoints", "parallel_map")]:
+            mp.setattr(sys.modules[__import__(mod_name, fromlist=["x"]).__name__], name, _trip)
+        DOC.write_text(_table(Path(d)))
+    print(f"wrote {DOC}")

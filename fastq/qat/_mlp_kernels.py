@@ -143,10 +143,13 @@ def _forward(theta, dims, X, idx, n, a_levels, a_clip, round_acts, zbuf, abuf, c
         din = dims[l]
         dout = dims[l + 1]
         zo = hs[l]
+        wo = w_off[l]
+        bias = theta[b_off[l]:b_off[l] + dout]
         for k in range(n):
             base = zo + k * dout
+            zr = zbuf[base:base + dout]  # slices: the inner loops then vectorize
             for j in range(dout):
-                zbuf[base + j] = theta[b_off[l] + j]
+                zr[j] = bias[j]
             for i in range(din):
                 if l == 0:
                     a = X[idx[k], i]
@@ -154,9 +157,9 @@ def _forward(theta, dims, X, idx, n, a_levels, a_clip, round_acts, zbuf, abuf, c
                     a = abuf[hs[l - 1] + k * din + i]
                 if a == 0.0:
                     continue
-                wrow = w_off[l] + i * dout
+                wr = theta[wo + i * dout:wo + (i + 1) * dout]
                 for j in range(dout):
-                    zbuf[base + j] += a * theta[wrow + j]
+                    zr[j] += a * wr[j]
             if l < L - 1:
                 for j in range(dout):
                     z = zbuf[base + j]
@@ -224,9 +227,12 @@ def _backward(theta, dims, X, y, idx, n, a_levels, a_clip, zbuf, abuf, d1, d2, c
     for l in range(L - 1, -1, -1):
         din = dims[l]
         dout = dims[l + 1]
+        wo = w_off[l]
+        gb = grad[b_off[l]:b_off[l] + dout]
         for k in range(n):
+            cr = cur[k * dout:(k + 1) * dout]
             for j in range(dout):
-                grad[b_off[l] + j] += cur[k * dout + j]
+                gb[j] += cr[j]
             for i in range(din):
                 if l == 0:
                     a = X[idx[k], i]
@@ -234,20 +240,21 @@ def _backward(theta, dims, X, y, idx, n, a_levels, a_clip, zbuf, abuf, d1, d2, c
                     a = abuf[hs[l - 1] + k * din + i]
                 if a == 0.0:
                     continue
-                wrow = w_off[l] + i * dout
+                gr = grad[wo + i * dout:wo + (i + 1) * dout]
                 for j in range(dout):
-                    grad[wrow + j] += a * cur[k * dout + j]
+                    gr[j] += a * cr[j]
         if l > 0:
             for k in range(n):
+                cr = cur[k * dout:(k + 1) * dout]
                 for i in range(din):
                     s = _act_slope(zbuf[hs[l - 1] + k * din + i], a_levels, a_clip)
                     if s == 0.0:
                         nxt[k * din + i] = 0.0
                         continue
-                    wrow = w_off[l] + i * dout
+                    wr = theta[wo + i * dout:wo + (i + 1) * dout]
                     acc = 0.0
                     for j in range(dout):
-                        acc += theta[wrow + j] * cur[k * dout + j]
+                        acc += wr[j] * cr[j]
                     nxt[k * din + i] = s * acc
             tmp = cur
             cur = nxt
@@ -342,15 +349,18 @@ def _hvp_batch(theta, v, dims, X, y, idx, n, inv_n, a_levels, a_clip, zbuf, abuf
     hs = _block_starts(dims, cap)
     L = dims.shape[0] - 1
     _forward(theta, dims, X, idx, n, a_levels, a_clip, False, zbuf, abuf, cap)
-    # ---- R-forward
+    # ---- R-forward (slices keep the inner loops vectorizable)
     for l in range(L):
         din = dims[l]
         dout = dims[l + 1]
         zo = hs[l]
+        wo = w_off[l]
+        vb = v[b_off[l]:b_off[l] + dout]
         for k in range(n):
             base = zo + k * dout
+            rr = rz[base:base + dout]
             for j in range(dout):
-                rz[base + j] = v[b_off[l] + j]
+                rr[j] = vb[j]
             for i in range(din):
                 if l == 0:
                     a = X[idx[k], i]
@@ -358,13 +368,14 @@ def _hvp_batch(theta, v, dims, X, y, idx, n, inv_n, a_levels, a_clip, zbuf, abuf
                 else:
                     a = abuf[hs[l - 1] + k * din + i]
                     ra_i = ra[hs[l - 1] + k * din + i]
-                wrow = w_off[l] + i * dout
                 if a != 0.0:
+                    vr = v[wo + i * dout:wo + (i + 1) * dout]
                     for j in range(dout):
-                        rz[base + j] += a * v[wrow + j]
+                        rr[j] += a * vr[j]
                 if ra_i != 0.0:
+                    wr = theta[wo + i * dout:wo + (i + 1) * dout]
                     for j in range(dout):
-                        rz[base + j] += ra_i * theta[wrow + j]
+                        rr[j] += ra_i * wr[j]
             if l < L - 1:
                 for j in range(dout):
                     ra[base + j] = _act_slope(zbuf[base + j], a_levels, a_clip) * rz[base + j]
@@ -385,9 +396,13 @@ def _hvp_batch(theta, v, dims, X, y, idx, n, inv_n, a_levels, a_clip, zbuf, abuf
     for l in range(L - 1, -1, -1):
         din = dims[l]
         dout = dims[l + 1]
+        wo = w_off[l]
+        ob = out[b_off[l]:b_off[l] + dout]
         for k in range(n):
+            cr = cur[k * dout:(k + 1) * dout]
+            rc = rcur[k * dout:(k + 1) * dout]
             for j in range(dout):
-                out[b_off[l] + j] += rcur[k * dout + j]
+                ob[j] += rc[j]
             for i in range(din):
                 if l == 0:
                     a = X[idx[k], i]
@@ -395,20 +410,23 @@ def _hvp_batch(theta, v, dims, X, y, idx, n, inv_n, a_levels, a_clip, zbuf, abuf
                 else:
                     a = abuf[hs[l - 1] + k * din + i]
                     ra_i = ra[hs[l - 1] + k * din + i]
-                wrow = w_off[l] + i * dout
+                orow = out[wo + i * dout:wo + (i + 1) * dout]
                 for j in range(dout):
-                    out[wrow + j] += ra_i * cur[k * dout + j] + a * rcur[k * dout + j]
+                    orow[j] += ra_i * cr[j] + a * rc[j]
         if l > 0:
             for k in range(n):
+                cr = cur[k * dout:(k + 1) * dout]
+                rc = rcur[k * dout:(k + 1) * dout]
                 for i in range(din):
                     s = _act_slope(zbuf[hs[l - 1] + k * din + i], a_levels, a_clip)
-                    wrow = w_off[l] + i * dout
                     acc = 0.0
                     racc = 0.0
                     if s != 0.0:
+                        wr = theta[wo + i * dout:wo + (i + 1) * dout]
+                        vr = v[wo + i * dout:wo + (i + 1) * dout]
                         for j in range(dout):
-                            acc += theta[wrow + j] * cur[k * dout + j]
-                            racc += theta[wrow + j] * rcur[k * dout + j] + v[wrow + j] * cur[k * dout + j]
+                            acc += wr[j] * cr[j]
+                            racc += wr[j] * rc[j] + vr[j] * cr[j]
                     nxt[k * din + i] = s * acc
                     rnxt[k * din + i] = s * racc
             cur, nxt = nxt, cur

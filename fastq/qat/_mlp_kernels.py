@@ -36,6 +36,10 @@ import numpy as np
 from .._jit import njit
 
 
+#: a minibatch cross-entropy above this (logit gaps of ~1e6) is a run-away: training diverged
+_LOSS_RUNAWAY = 1e6
+
+
 # ----------------------------------------------------------------------------- layout
 @njit
 def _offsets(dims):
@@ -308,7 +312,7 @@ def _train(theta, vel, dims, X, y, order, batch, lr, momentum, weight_decay, n_h
                              step, zbuf, abuf, d1, d2, batch, grad)
             tot += loss
             nb += 1
-            if not math.isfinite(loss):
+            if not loss < _LOSS_RUNAWAY:  # also catches NaN
                 epoch_loss[e] = loss
                 return 2
         epoch_loss[e] = tot / nb

@@ -45,8 +45,9 @@ class SimulationResult:
     per_instance : dict name -> (instances,) array; names are the keys of ``CHECKS`` plus
         ``et_ptq`` (no closed form) and ``amp_converged`` (bool; absent when ``qat=False``)
     mean, se : dict name -> float
-    z : dict name -> ``(mean - theory) / se`` for the names in ``CHECKS`` and ``DIFFERENCES``
+    expected : dict name -> the theory value for the names in ``CHECKS`` and ``DIFFERENCES``
         (differences of two estimators on the same instances)
+    z : dict name -> ``(mean - expected) / se``
     theory : the exact :class:`~fastq.qat.linear.CompareResult` at the same setting
     converged : every AMP run converged (True when ``qat=False``)
     status : "converged" or "max_iter" (some AMP run did not converge)
@@ -56,6 +57,7 @@ class SimulationResult:
     per_instance: dict
     mean: dict
     se: dict
+    expected: dict
     z: dict
     theory: object
     converged: bool
@@ -67,7 +69,7 @@ class SimulationResult:
         return max(vals) if vals else math.nan
 
     def to_dict(self) -> dict:
-        return {"mean": self.mean, "se": self.se, "z": self.z, "theory": self.theory.to_dict(),
+        return {"mean": self.mean, "se": self.se, "expected": self.expected, "z": self.z, "theory": self.theory.to_dict(),
                 "converged": self.converged, "status": self.status, "params": self.params}
 
 
@@ -160,5 +162,5 @@ def simulate_compare(quantizer: Quantizer, alpha: float, sigma: float, lam: floa
               "rho": rho, "n": n, "instances": instances,
               "seed": seed if isinstance(seed, int) else str(seed), "qat": bool(qat),
               "amp_max_iter": amp_max_iter, "amp_tol": amp_tol}
-    return SimulationResult(per_instance=per, mean=mean, se=se, z=z, theory=theory, converged=conv,
+    return SimulationResult(per_instance=per, mean=mean, se=se, expected=expected, z=z, theory=theory, converged=conv,
                             status="converged" if conv else "max_iter", params=params)

@@ -173,7 +173,10 @@ def _table(rows, cfg):
     out = {}
     for c in cols:
         vals = [r[c] for r in rows]
-        out[c] = np.array(vals, dtype=object if isinstance(vals[0], str) else None)
+        if isinstance(vals[0], str):
+            out[c] = np.array(vals, dtype=object)
+        else:  # NaN was stored as null in the JSON checkpoints
+            out[c] = np.array([math.nan if v is None else v for v in vals])
     return out
 
 
@@ -221,8 +224,9 @@ def qat_study(dataset: str = "digits", *, out=None, n_jobs: int = 1, resume: boo
         if ck_dir is not None:
             write_json(ck_dir / f"chunk-{k:05d}.json", {"key": key, "chunk": k, "rows": rows})
 
-    parallel_map(functools.partial(_run_chunk, cfg=cfg), [chunks[k] for k in todo], n_jobs=n_jobs,
-                 chunk_size=1, progress=progress, desc="qat models", on_result=save)
+    if todo:
+        parallel_map(functools.partial(_run_chunk, cfg=cfg), [chunks[k] for k in todo], n_jobs=n_jobs,
+                     chunk_size=1, progress=progress, desc="qat models", on_result=save)
     rows = [r for k in range(len(chunks)) for r in done[k]]
     table = _table(rows, cfg)
     summary = summarize(table, cfg)
@@ -230,7 +234,8 @@ def qat_study(dataset: str = "digits", *, out=None, n_jobs: int = 1, resume: boo
     if out is not None:
         stem = Path(out) / f"qat-{dataset}-{key}"
         cols = _columns(cfg)
-        files.append(write_csv(stem.with_suffix(".csv"), cols, ([r[c] for c in cols] for r in rows)))
+        files.append(write_csv(stem.with_suffix(".csv"), cols,
+                               ([table[c][i] for c in cols] for i in range(len(rows)))))
         files.append(write_npz(stem.with_suffix(".npz"), config=np.array(json.dumps(cfg)),
                                **{c: table[c].astype(str) if table[c].dtype == object else table[c]
                                   for c in cols}))

@@ -131,3 +131,59 @@ def fd_hessian(theta, dims, X, y, h=1e-5):
         e[i] = h
         H[:, i] = (loss_grad(theta + e, dims, X, y)[1] - loss_grad(theta - e, dims, X, y)[1]) / (2 * h)
     return 0.5 * (H + H.T)
+
+
+# ----------------------------------------------------------------------------- linear model
+def _normal_quad(f, breaks, scale):
+    """int f(x) N(x; 0, scale^2) dx by SciPy quad on each interval between sorted breaks."""
+    from scipy.integrate import quad
+
+    edges = [-12.0 * scale] + sorted(b for b in breaks if abs(b) < 12 * scale) + [12.0 * scale]
+    tot = 0.0
+    for a, b in zip(edges[:-1], edges[1:]):
+        g = lambda x: f(x) * math.exp(-0.5 * (x / scale) ** 2) / (scale * math.sqrt(2 * math.pi))  # noqa: E731
+        tot += quad(g, a, b, epsabs=1e-14, epsrel=1e-12, limit=200)[0]
+    return tot
+
+
+def ptq_eg_quad(levels, mhat, chihat, theta, sigma, rho):
+    """Eg of phi(x/Theta) (phi = nearest level), x = mhat w0 + sqrt(chihat) z, by quadrature over x:
+    E (w0 - phi)^2 = E[Var(w0|x) + (E[w0|x] - phi(x/Theta))^2]."""
+    levels = np.asarray(levels, float)
+    thr = 0.5 * (levels[1:] + levels[:-1])
+    h2 = mhat * mhat * rho + chihat
+    c = mhat * rho / h2
+    var = rho - c * c * h2
+
+    def phi(w):
+        return levels[np.argmin(np.abs(levels - w))]
+
+    f = lambda x: var + (c * x - phi(x / theta)) ** 2  # noqa: E731
+    return 0.5 * (_normal_quad(f, list(thr * theta), math.sqrt(h2)) + sigma * sigma)
+
+
+def noise_excess_quad(levels, s):
+    """QGen's noise-model excess for w ~ N(0, s^2) by quadrature: 1/2 E[D(w)^2/12 inside, (|w|-omega)^2 outside]."""
+    levels = np.asarray(levels, float)
+    om = levels[-1]
+
+    def e(w):
+        if abs(w) > om:
+            return (abs(w) - om) ** 2
+        k = min(np.searchsorted(levels, w, side="right") - 1, len(levels) - 2)
+        return (levels[k + 1] - levels[k]) ** 2 / 12.0
+
+    return 0.5 * _normal_quad(e, list(levels), s)
+
+
+# ----------------------------------------------------------------------------- measures
+def pacbayes_reference(w, w0, sigma, sigma_mag, m, eps=1e-3):
+    """Jiang et al. (2019) formulas written out term by term."""
+    d = w - w0
+    om = w.size
+    out = {"pb_flatness": 1 / sigma**2,
+           "pb_bound_init": np.sum(d**2) / (4 * sigma**2) + math.log(m / sigma) + 10,
+           "pb_mag_flatness": 1 / sigma_mag**2}
+    terms = [math.log((eps**2 + (sigma_mag**2 + 1) * np.sum(d**2) / om) / (eps**2 + sigma_mag**2 * di**2)) for di in d]
+    out["pb_mag_bound_init"] = 0.25 * sum(terms) + math.log(m / sigma_mag) + 10
+    return out

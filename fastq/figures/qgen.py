@@ -5,7 +5,7 @@ which computes, writes its data (NPZ + JSON with every setting and the fastq ver
 draws the PNG from the written data with :mod:`fastq.plotting.qgen` (redraw without recomputing:
 ``plot_<name>(data_path, png_path)``).  ``quick=True`` uses tiny grids (seconds; for tests).
 
-* ``qgen_map`` -- exact maps over (bits, omega) at two noise levels: the noise model's error
+* ``qgen_map`` -- exact maps over (bits, omega) at four (sigma, lam): the noise model's error
   against PTQ and QAT, QAT's gain over PTQ, QAT's gap minus ridge's, with the RS boundary.
 * ``qgen_alpha`` -- the four estimators and the gaps against alpha for two quantizers.
 * ``qgen_validation`` -- theory against simulation (PTQ and QAT via AMP) at N = 2000, 20
@@ -19,8 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-MAP_SETTINGS = {"bits": [2, 3, 4, 5, 6, 7, 8], "omega": (0.1, 4.0, 60), "alpha": 1.5, "lam": 0.1,
-                "sigmas": [0.1, 0.5], "edge_fraction": 0.1, "scheme": "uniform"}
+MAP_SETTINGS = {"bits": [2, 3, 4, 5, 6, 7, 8], "omega": (0.1, 4.0, 60), "alpha": 1.5,
+                "rows": [(0.1, 0.1), (0.5, 0.1), (0.1, 1.0), (0.5, 1.0)],  # (sigma, lam)
+                "edge_fraction": 0.1, "scheme": "uniform"}
 ALPHA_SETTINGS = {"quantizers": [(2, 1.0), (4, 2.0)], "alpha": (0.2, 5.0, 60), "sigma": 0.5,
                   "lam": 0.1, "edge_fraction": 0.1}
 
@@ -49,18 +50,19 @@ def make_qgen_map(out_dir, *, quick=False, n_jobs=1, progress=False) -> list[Pat
 
     s = dict(MAP_SETTINGS)
     if quick:
-        s.update(bits=[2, 3], omega=(0.5, 2.0, 4))
+        s.update(bits=[2, 3], omega=(0.5, 2.0, 4), rows=[(0.1, 0.1)])
     omegas = np.linspace(*s["omega"])
     arrays, summaries = {"bits": np.array(s["bits"], float), "omega": omegas,
-                         "sigma": np.array(s["sigmas"], float)}, {}
-    for k, sig in enumerate(s["sigmas"]):
-        g = compare_map(s["bits"], omegas, s["alpha"], sig, s["lam"], scheme=s["scheme"],
+                         "sigma": np.array([r[0] for r in s["rows"]], float),
+                         "lam": np.array([r[1] for r in s["rows"]], float)}, {}
+    for k, (sig, lam) in enumerate(s["rows"]):
+        g = compare_map(s["bits"], omegas, s["alpha"], sig, lam, scheme=s["scheme"],
                         edge_fraction=s["edge_fraction"], n_jobs=n_jobs, progress=progress)
         for f in FIELDS:
             arrays[f"{f}_{k}"] = g.values[f]
         arrays[f"rs_{k}"] = g.rs
         arrays[f"converged_{k}"] = g.converged
-        summaries[str(sig)] = g.summary()
+        summaries[f"sigma={sig:g}, lam={lam:g}"] = g.summary()
     npz, js = _write(out_dir, "qgen_map", arrays, s, {"summary": summaries})
     png = plot_qgen_map(npz, Path(out_dir) / "qgen_map.png")
     return [npz, js, png]

@@ -55,11 +55,11 @@ def plot_qgen_map(data_path, png_path) -> Path:
                 ax.contour(om, bits, v, levels=[level], colors="w", linewidths=1.2)
             if np.nanmin(at) < 1 < np.nanmax(at) and len(om) > 1 and len(bits) > 1:
                 ax.contour(om, bits, at, levels=[1.0], colors="k", linewidths=1.0, linestyles="--")
-            ax.set_title(f"{title}\nsigma={sig:g}", fontsize=9)
+            ax.set_title(f"{title}\nsigma={sig:g}, lam={z['lam'][r]:g}", fontsize=9)
             ax.set_xlabel("omega")
             ax.set_ylabel("bits")
-    fig.suptitle(f"linear model, alpha={s['alpha']}, lam={s['lam']}, eps = {s['edge_fraction']} x step "
-                 "(white: 10 % / 0 contour; dashed black: AT = 1, RS below-left)", fontsize=10)
+    fig.suptitle(f"linear model, alpha={s['alpha']}, eps = {s['edge_fraction']} x step "
+                 "(white: 10 % or 0 contour; dashed black: AT = 1, the RS-stable side contains small omega)", fontsize=10)
     fig.tight_layout()
     return _save(fig, png_path)
 

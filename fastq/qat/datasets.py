@@ -47,11 +47,10 @@ class Dataset:
 
 
 def sklearn_available() -> bool:
-    try:
-        import sklearn.datasets  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """Whether scikit-learn (the optional extra ``fastq[data]``) is installed."""
+    import importlib.util
+
+    return importlib.util.find_spec("sklearn") is not None
 
 
 def _standardize(X_train, X_test):

@@ -24,6 +24,7 @@ import math
 import numpy as np
 
 from .. import _validate as V
+from . import _mlp_curvature as C2
 from . import _mlp_kernels as K
 from .mlp import EVAL_CHUNK, MLPSpec, Workspace, _check_data, _check_theta, hessian_vector_product
 
@@ -127,7 +128,7 @@ def perturbation_sigma(spec: MLPSpec, theta, X, y, *, magnitude: bool = False, m
     def drop(s):
         nonlocal evals
         evals += 1
-        a = K._perturbed_accuracy(t, dims, X, y, idx, noise, s, magnitude, eps, spec.a_levels,
+        a = C2._perturbed_accuracy(t, dims, X, y, idx, noise, s, magnitude, eps, spec.a_levels,
                                   spec.act_clip, ws.zbuf, ws.abuf, ws.cap, tmp)
         return acc0 - a
 

@@ -31,6 +31,7 @@ import math
 import numpy as np
 
 from .. import _validate as V
+from . import _mlp_curvature as C2
 from . import _mlp_kernels as K
 
 #: largest width / depth / parameter count accepted for one network
@@ -228,7 +229,7 @@ def hessian_vector_product(spec: MLPSpec, theta, v, X, y, *, workspace: Workspac
     X, y = _check_data(spec, X, y)
     ws = workspace or Workspace(spec, min(EVAL_CHUNK, X.shape[0]))
     out = np.empty_like(t)
-    K._hvp(t, v, spec.dims_array, X, y, np.arange(X.shape[0], dtype=np.int64), spec.a_levels,
+    C2._hvp(t, v, spec.dims_array, X, y, np.arange(X.shape[0], dtype=np.int64), spec.a_levels,
            spec.act_clip, ws.zbuf, ws.abuf, ws.rz, ws.ra, ws.d1, ws.d2, ws.r1, ws.r2, ws.cap, out)
     return out
 

@@ -18,7 +18,7 @@ import pytest
 import fastq
 from fastq.qat.measures import (corruption_accuracy, exact_hessian_trace, hessian_trace,
                                 pacbayes_measures, perturbation_sigma, quantization_noise_sigma)
-from fastq.qat.mlp import MLPSpec, init_params, train
+from fastq.qat.mlp import MLPSpec, train
 from tests.qat import naive_qat as N
 
 

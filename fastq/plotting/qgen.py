@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
 
 
 def _save(fig, png_path) -> Path:
@@ -140,6 +141,7 @@ def plot_qgen_study(json_path, png_path) -> Path:
             m = ok & (bits == b)
             ax.loglog(np.asarray(t[ms], float)[m], np.clip(np.asarray(t["gap_loss"], float)[m], 1e-4, None),
                       ".", ms=3, label=label[b])
+        ax.xaxis.set_minor_formatter(NullFormatter())
         tau = summ["correlations"]["gap_loss"]["all"][ms]["kendall"]
         ax.set_title(f"gap_loss vs {ms}: Kendall tau = {tau:.2f}", fontsize=9)
         ax.set_xlabel(ms)

@@ -9,7 +9,7 @@ Tolerances and why:
 * Many-bits, no-clipping limit: the PTQ excess over ridge divided by the noise model's excess
   tends to 1; the remaining deviation is exponentially small in (weight std / step)^2 once the
   clipping probability is negligible, so 1e-6 is met with orders of magnitude to spare at b >= 6.
-* Training error convention Et = Eg / (1 + chi)^2 for ridge against instances (N = 2000,
+* Training error convention Et = Eg / (1 + chi)^2 for ridge against instances (N = 1000,
   6 instances): 3 standard errors.
 """
 import math
@@ -119,7 +119,7 @@ def test_ridge_training_error_convention_by_simulation():
     """Et = ||y - X w||^2 / (2M) = Eg / (1 + chi)^2 (the mean squared residual is twice that)."""
     import scipy.linalg
 
-    alpha, sigma, lam, n = 1.5, 0.5, 0.1, 2000
+    alpha, sigma, lam, n = 1.5, 0.5, 0.1, 1000
     rr = fastq.ridge(alpha, sigma, lam)
     et = []
     for s in range(6):

@@ -97,6 +97,8 @@ def test_teacher_dataset():
     assert abs(flipped - 0.5 * 0.75) < 0.03  # half relabelled, 3/4 of those to another class
     with pytest.raises(fastq.FastqInputError, match="label_noise"):
         load_dataset("teacher", label_noise=2.0)
+    with pytest.raises(fastq.FastqInputError, match="limit of 100000000 values"):
+        load_dataset("teacher", n_train=1_000_000, n_test=1_000_000, n_features=4096)
 
 
 @needs_sklearn

@@ -26,6 +26,18 @@ from .defaults import DEFAULT_EDGE_WIDTH
 from .exact import ExactResult, ExactStudyResult, exact_erm, exact_study
 from .gauss import gaussian_moments
 from .message_passing import AMPResult, AMPStudyResult, amp, amp_batched, amp_study
+from .qat import (
+    CompareResult,
+    MLPSpec,
+    QATStudyResult,
+    compare,
+    compare_curve,
+    compare_map,
+    load_dataset,
+    qat_study,
+    simulate_compare,
+)
+from .qat import train as train_mlp
 from .quantizers import Quantizer
 from .replica import NoFiniteSolution, RSResult, SEResult, ridge, rs_map, solve_rs, state_evolution
 from .ste import STEStationaryResult, STETrajectoryResult, ste_mean_field, ste_simulate, ste_stationary
@@ -55,12 +67,13 @@ def make_figure(name: str, out_dir, *, quick: bool = False, n_jobs: int = 1, pro
     return make(name, out_dir, quick=quick, n_jobs=n_jobs, progress=progress)
 
 __all__ = [
-    "__version__", "DEFAULT_EDGE_WIDTH", "FastqInputError", "NoFiniteSolution",
-    "AMPResult", "AMPStudyResult", "BitBudgetResult", "CurvesResult", "ExactResult",
+    "__version__", "DEFAULT_EDGE_WIDTH", "FastqInputError", "NoFiniteSolution", "AMPResult",
+    "AMPStudyResult", "BitBudgetResult", "CompareResult", "CurvesResult", "ExactResult",
     "ExactStudyResult", "OmegaOptimumResult", "PhaseDiagramResult", "Quantizer", "RSResult",
-    "SEResult", "STEStationaryResult", "STETrajectoryResult", "SweepResult",
-    "amp", "amp_batched", "amp_study", "bit_budget", "curves", "exact_erm", "exact_study",
-    "gaussian_moments", "make_figure", "optimal_omega", "phase_diagram", "ridge", "rs_boundary", "rs_map",
-    "solve_rs", "state_evolution", "ste_mean_field", "ste_simulate", "ste_stationary", "sweep",
-    "teacher",
+    "MLPSpec", "QATStudyResult", "SEResult", "STEStationaryResult", "STETrajectoryResult",
+    "SweepResult", "amp", "amp_batched", "amp_study", "bit_budget", "compare", "compare_curve",
+    "compare_map", "curves", "exact_erm", "exact_study", "gaussian_moments", "load_dataset",
+    "make_figure", "optimal_omega", "phase_diagram", "ridge", "rs_boundary", "rs_map", "qat_study",
+    "simulate_compare", "solve_rs", "state_evolution", "ste_mean_field", "ste_simulate",
+    "ste_stationary", "sweep", "teacher", "train_mlp",
 ]

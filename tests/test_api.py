@@ -49,6 +49,19 @@ CALLS = {
     "ste_mean_field": ("float(fastq.ste_mean_field(fastq.Quantizer.uniform(2, 2.0), 0.5, 0.1, tau_max=0.2, "
                        "dtau=0.1).eg[-1])"),
     "ste_stationary": "fastq.ste_stationary(fastq.Quantizer.uniform(2, 2.0), 0.5, 0.1).eg",
+    "compare": "fastq.compare(fastq.Quantizer.from_bits(3, 2.0, edge_width=0.1), 1.5, 0.1, 0.1).eg_ptq",
+    "compare_map": "float(np.nansum(fastq.compare_map([2, 3], [1.0, 2.0], 1.5, 0.1, 0.1).values['eg_ptq']))",
+    "compare_curve": "float(np.nansum(fastq.compare_curve(3, 2.0, [1.0, 2.0], 0.1, 0.1).values['eg_ptq']))",
+    "simulate_compare": ("fastq.simulate_compare(fastq.Quantizer.from_bits(3, 2.0, edge_width=0.1), 1.5, 0.1, "
+                         "0.1, n=60, instances=2, seed=1, qat=False).mean['eg_ptq']"),
+    "qat_study": ("float(np.nansum(fastq.qat_study('teacher', bits=(2,), widths=(4,), lrs=(0.1,), seeds=1, "
+                  "epochs=1, n_train=40, n_test=40, n_measure=20, probes=2, mc=1).table['test_acc']))"),
+    "load_dataset": "fastq.load_dataset('teacher', n_train=30, n_test=30).X_train.shape",
+    "MLPSpec": "fastq.MLPSpec((4, 3, 2), bits=2).n_params",
+    "train_mlp": ("float(fastq.train_mlp(fastq.MLPSpec((20, 4, 4), bits=2), "
+                  "fastq.load_dataset('teacher', n_train=30, n_test=30).X_train, "
+                  "fastq.load_dataset('teacher', n_train=30, n_test=30).y_train, "
+                  "epochs=1, batch=10, lr=0.1, seed=1).theta.sum())"),
 }
 
 

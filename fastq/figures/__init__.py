@@ -8,7 +8,9 @@ next to the PNG in ``out_dir`` and returns the written paths.  ``quick=True`` us
 its JSON.  Groups:
 
 * ``replica`` -- the ten figures of Kashiwamura, Sakata & Imaizumi (2024), ``fig01`` .. ``fig10``;
-* ``ste`` -- online STE training (``ste_trajectories``, ``ste_stationary``).
+* ``ste`` -- online STE training (``ste_trajectories``, ``ste_stationary``);
+* ``qgen`` -- quantization as noise and QAT generalization (``qgen_map``, ``qgen_alpha``,
+  ``qgen_validation``, ``qgen_study``).
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from pathlib import Path
 from .. import _validate as V
 
 #: group name -> module holding its FIGURES dict (imported on demand: figures are heavy)
-GROUPS = {"replica": "fastq.figures.replica", "ste": "fastq.figures.ste"}
+GROUPS = {"replica": "fastq.figures.replica", "ste": "fastq.figures.ste", "qgen": "fastq.figures.qgen"}
 #: the group ``fastq figures`` makes by default
 DEFAULT_GROUP = "replica"
 

@@ -35,23 +35,38 @@ def ridge(alpha: float, sigma: float, lam: float, rho: float = 1.0) -> RSResult:
         disc = math.sqrt(bq * bq + 4.0 * lam)
         # positive root, written to avoid cancellation for either sign of bq
         chi = (2.0 / (disc + bq)) if bq >= 0 else ((disc - bq) / (2.0 * lam))
+    try:
+        eg, q, m, h, theta, at = _given_chi(chi, alpha, sigma, lam, rho)
+    except (ZeroDivisionError, OverflowError, ValueError):
+        eg = math.nan
+    if not (math.isfinite(chi) and math.isfinite(eg)):
+        # lam so small (and alpha <= 1) that the closed form is singular or not representable in
+        # double precision: there is no finite solution at this resolution
+        raise NoFiniteSolution(
+            f"ridge has no finite RS solution in double precision at lam={lam!r} with alpha={alpha!r} "
+            "(the equation for Eg is singular at this resolution); use a larger lam")
+    return RSResult(eg=eg, Q=q, m=m, chi=chi, h=h, theta=theta, at=at, kappa=0.0, edge_width=None,
+                    converged=True, iterations=0, status="closed_form", residual=0.0)
+
+
+def _given_chi(chi, alpha, sigma, lam, rho):
+    """Eg (from its linear equation) and the derived Q, m, h, Theta, at at a known chi.
+
+    Raises ZeroDivisionError/OverflowError (or returns a non-finite Eg) where the equation for Eg
+    is singular in double precision; :func:`ridge` turns that into :class:`NoFiniteSolution`.
+    """
     opc = 1.0 + chi
     mhat = alpha / opc
     theta = mhat + lam
     # Eg = A + B Eg with B = alpha / (opc^2 theta^2)
     bcoef = alpha / (opc * opc * theta * theta)
+    if not (1.0 - bcoef > 0.0):
+        return math.nan, math.nan, math.nan, math.nan, math.nan, math.nan
     m = mhat * rho * chi
     q_fixed = mhat * mhat * rho / (theta * theta)
-    if not (1.0 - bcoef > 0.0 and math.isfinite(bcoef) and math.isfinite(chi)):
-        # lam so small (and alpha <= 1) that the linear equation for Eg is singular in floating
-        # point: the solution is not finite at this resolution
-        raise NoFiniteSolution(
-            f"ridge has no finite RS solution in double precision at lam={lam!r} with alpha={alpha!r} "
-            "(the equation for Eg is singular); use a larger lam")
     eg = 0.5 * (q_fixed - 2.0 * m + rho + sigma * sigma) / (1.0 - bcoef)
     chihat = 2.0 * alpha * eg / (opc * opc)
     h = math.sqrt(mhat * mhat * rho + chihat)
     q = h * h / (theta * theta)
     at = alpha / (opc * opc) / (theta * theta)
-    return RSResult(eg=eg, Q=q, m=m, chi=chi, h=h, theta=theta, at=at, kappa=0.0, edge_width=None,
-                    converged=True, iterations=0, status="closed_form", residual=0.0)
+    return eg, q, m, h, theta, at

@@ -124,7 +124,10 @@ def sgd_risk(setup: SGDSetup | None = None, *, checkpoints=None, **params) -> SG
         out[int(np.argmax(bad)):] = np.inf
     lsum, lpsum = float(lam.sum()), float(lam @ pi)
     risk, bias, var = 0.5 * out[:, 0], 0.5 * out[:, 1], 0.5 * out[:, 3]
-    dep = 0.5 * (coef.rho_p * out[:, 0] + 2 * coef.mu_p * out[:, 2] + coef.mu_p * lpsum + coef.e_pa * lsum)
+    fin = np.isfinite(out[:, 0])
+    dep = np.full(rec.size, np.inf)
+    dep[fin] = 0.5 * (coef.rho_p * out[fin, 0] + 2 * coef.mu_p * out[fin, 2] + coef.mu_p * lpsum
+                      + coef.e_pa * lsum)
     rad, gmax = MO.stability(coef, s.gamma)
     stable = rad < 1.0
     status = status_name(code) if stable else STATUS_NAMES[2]

@@ -122,7 +122,8 @@ def batch_study(*, quick=False, eps=1e-2, runs=400, seed=0, n_jobs=1, progress=F
             mc_se[ti, k] = sim.se[-1]
     return (dict(batches=np.array(BATCHES), excess=excess, plain=plain, mc_batches=np.array(mc_b),
                  mc_excess=mc, mc_excess_se=mc_se),
-            {**base, "eps": eps, "targets": list(targets), "models": list(MODELS), "runs": runs, "seed": seed})
+            {**base, "eps": eps, "targets": list(targets), "models": list(MODELS), "runs": runs, "seed": seed,
+             "mc_batches": list(mc_b)})
 
 
 def spectrum_study(*, quick=False, eps=1e-2, int_bits=6, fp_mantissa=3):

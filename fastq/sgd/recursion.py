@@ -78,6 +78,13 @@ class SGDStabilityResult:
     trace_A: float
 
 
+def check_recursion_size(s: SGDSetup) -> None:
+    """Refuse, before any work, a recursion longer than about 100 s of one core."""
+    if float(s.dim) * s.steps > MAX_RECURSION_WORK:
+        raise V.FastqInputError(f"dim * steps = {float(s.dim) * s.steps:.3g} exceeds the limit "
+                                f"{MAX_RECURSION_WORK:.0e} (about 100 s of one core)")
+
+
 def _setup(setup, kwargs) -> SGDSetup:
     if setup is None:
         return make_setup(**kwargs)
@@ -109,9 +116,7 @@ def sgd_risk(setup: SGDSetup | None = None, *, checkpoints=None, **params) -> SG
     s = _setup(setup, params)
     _require_noise_models(s)
     rec = record_steps(s.steps, checkpoints)
-    if float(s.dim) * s.steps > MAX_RECURSION_WORK:
-        raise V.FastqInputError(f"dim * steps = {float(s.dim) * s.steps:.3g} exceeds the limit "
-                                f"{MAX_RECURSION_WORK:.0e} (about 100 s of one core)")
+    check_recursion_size(s)
     coef = MO.recursion_coefficients(s)
     lam, pi = s.lam, s.pi
     E = pi.copy()                 # w_0 = 0: E[(w_0 - w*)^2] = pi

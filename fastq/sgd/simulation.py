@@ -23,7 +23,7 @@ from .. import _validate as V
 from ..store import _jsonable, write_npz
 from .spec import KIND_CODES, TARGETS, SGDSetup, record_steps
 
-__all__ = ["sgd_simulate", "SGDSimulationResult", "kernel_arrays"]
+__all__ = ["sgd_simulate", "SGDSimulationResult", "kernel_arrays", "check_simulation_size"]
 
 BLOCK = 32
 #: simulation work limit runs * T * B * d (about 1.5 h on 2 cores at ~10 ns per element)
@@ -99,6 +99,19 @@ def kernel_arrays(setup: SGDSetup):
     return kinds, prm, info
 
 
+def check_simulation_size(s: SGDSetup, runs: int, n_records: int) -> None:
+    """Refuse, before any work, a simulation too large for a 2-core / 24 GiB machine."""
+    if s.dim > MAX_MC_DIM:
+        raise V.FastqInputError(f"dim must be <= {MAX_MC_DIM} for the simulation (got {s.dim})")
+    work = float(runs) * s.steps * s.batch * s.dim
+    if work > MAX_MC_WORK:
+        raise V.FastqInputError(f"runs * steps * batch * dim = {work:.3g} exceeds the simulation limit "
+                                f"{MAX_MC_WORK:.0e} (about 1.5 h on 2 cores)")
+    if float(runs) * n_records > MAX_MC_RECORDS:
+        raise V.FastqInputError(f"runs * recorded steps = {float(runs) * n_records:.3g} exceeds "
+                                f"{MAX_MC_RECORDS:.0e} (memory); record fewer checkpoints")
+
+
 def _child(root: np.random.SeedSequence, k: int) -> np.random.SeedSequence:
     """Child ``k`` of ``root``, exactly as :func:`fastq.teacher.spawn_seeds` makes it."""
     return np.random.SeedSequence(root.entropy, spawn_key=root.spawn_key + (k,))
@@ -154,15 +167,7 @@ def sgd_simulate(setup: SGDSetup | None = None, *, runs, seed, checkpoints=20, n
     rec = record_steps(s.steps, checkpoints)
     validate_backend(backend)
     effective_n_jobs(n_jobs)
-    if s.dim > MAX_MC_DIM:
-        raise V.FastqInputError(f"dim must be <= {MAX_MC_DIM} for the simulation (got {s.dim})")
-    work = float(runs) * s.steps * s.batch * s.dim
-    if work > MAX_MC_WORK:
-        raise V.FastqInputError(f"runs * steps * batch * dim = {work:.3g} exceeds the simulation limit "
-                                f"{MAX_MC_WORK:.0e} (about 1.5 h on 2 cores)")
-    if float(runs) * rec.size > MAX_MC_RECORDS:
-        raise V.FastqInputError(f"runs * recorded steps = {float(runs) * rec.size:.3g} exceeds "
-                                f"{MAX_MC_RECORDS:.0e} (memory); record fewer checkpoints")
+    check_simulation_size(s, runs, rec.size)
     kinds, prm, qinfo = kernel_arrays(s)
     n_blocks = -(-runs // BLOCK)
     fn = functools.partial(_block, root=ss, runs=runs, lam=s.lam, pi=s.pi, gamma=s.gamma, batch=s.batch,

@@ -140,7 +140,7 @@ def sgd_risk(setup: SGDSetup | None = None, *, checkpoints=None, **params) -> SG
     if stable:
         E_inf, d_inf = MO.stationary(coef)
         r_inf, b_inf, v_inf, _ = MO.risk_parts(lam, pi, E_inf, d_inf, coef)
-    return SGDRiskResult(rec, risk, bias, var, dep, r_inf, b_inf, v_inf, 1.0 + coef.r / (1.0 - coef.q),
+    return SGDRiskResult(rec, risk, bias, var, dep, r_inf, b_inf, v_inf, lam / coef.A,
                          float(rad), float(gmax), status, status == "converged", s.to_dict())
 
 

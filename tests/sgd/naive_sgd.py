@@ -154,3 +154,64 @@ def mc_numpy(lam, pi, batch, gamma, steps, sigma, targets: dict, runs: int, rng,
         g = _q(rng, xt * (a - yt)[:, :, None], targets.get("gradient"))
         w = w - gamma * g.mean(axis=1)
     return record, out
+
+
+def _gh(n=5):
+    """Probabilists' Gauss-Hermite nodes/weights for N(0, 1) (exact for polynomials of degree <= 2n-1)."""
+    x, w = np.polynomial.hermite_e.hermegauss(n)
+    return x, w / w.sum()
+
+
+def d1_closed_form(lam, pi, batch, gamma, steps, sigma, targets: dict):
+    """Risk of quantized SGD at d = 1 in closed form.
+
+    The conditional moments ``E[g | w, w*]`` and ``E[g^2 | w, w*]`` are computed by Gauss-Hermite
+    quadrature over every Gaussian variable of one step (x, the five noises, the label noise);
+    the integrands are polynomials, so the quadrature is exact.  ``E[g^2 | w, w*]`` is a quadratic
+    form in (w, w*, 1), read off from its values at six points.  Then ``c_t = E[w_t w*]`` and
+    ``s_t = E[w_t^2]`` solve a 2 x 2 affine recursion whose solution is a sum of two geometric
+    sequences: ``c_t = c_inf (1 - q^t)``, ``s_t = F0 (1 - m^t)/(1 - m) - F1 (m^t - q^t)/(m - q)``.
+    Returns ``R_t = lam (s_t - 2 c_t + pi) / 2`` for t = 0..steps.
+    """
+    x, wx = _gh(5)
+
+    def quant(v, n, spec):
+        if spec is None:
+            return v
+        kind, eps = spec
+        return v + np.sqrt(eps) * n if kind == "add" else v * (1 + np.sqrt(eps) * n)
+
+    def moments(w, ws, noise_p):
+        """E[g], E[g^2] given w^ = Q_p(w) with the parameter noise fixed at noise_p."""
+        grids = np.meshgrid(*([x] * 6), indexing="ij")
+        wts = np.ones_like(grids[0])
+        for a in np.meshgrid(*([wx] * 6), indexing="ij"):
+            wts = wts * a
+        gx, gd, gxi, gl, ga, go = grids
+        xv = np.sqrt(lam) * gx
+        wq = quant(w, noise_p, targets.get("param"))
+        xt = quant(xv, gd, targets.get("data"))
+        y = xv * ws + sigma * gxi
+        r = quant(xt * wq, ga, targets.get("activation")) - quant(y, gl, targets.get("label"))
+        g = quant(xt * r, go, targets.get("gradient"))
+        return float(np.sum(wts * g)), float(np.sum(wts * g * g))
+
+    pts = [(0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0), (2.0, -1.0), (-1.0, 3.0)]
+    rows, e2 = [], []
+    for w, ws in pts:
+        m2 = sum(wp * moments(w, ws, xp)[1] for xp, wp in zip(x, wx))
+        mean_sq = sum(wp * moments(w, ws, xp)[0] ** 2 for xp, wp in zip(x, wx))
+        rows.append([w * w, w * ws, ws * ws, 1.0])
+        e2.append(m2 / batch + (1 - 1.0 / batch) * mean_sq)
+    a, b, c2, e = np.linalg.lstsq(np.array(rows), np.array(e2), rcond=None)[0]
+    A = moments(1.0, 0.0, 0.0)[0]          # E[g | w = 1, w* = 0] = E[x~^2]
+    Cc = -moments(0.0, 1.0, 0.0)[0]        # E[g | w = 0, w* = 1] = -E[x~ x] = -lam
+    q = 1 - gamma * A
+    m = 1 - 2 * gamma * A + gamma ** 2 * a
+    c_inf = Cc / A * pi
+    F1 = (2 * gamma * Cc + gamma ** 2 * b) * c_inf
+    F0 = F1 + gamma ** 2 * (c2 * pi + e)
+    t = np.arange(steps + 1, dtype=float)
+    c = c_inf * (1 - q ** t)
+    s = F0 * (1 - m ** t) / (1 - m) - F1 * (m ** t - q ** t) / (m - q)
+    return 0.5 * lam * (s - 2 * c + pi)

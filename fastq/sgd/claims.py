@@ -101,8 +101,8 @@ def _intfp_claim(b, quick):
     return dict(claim="FP (multiplicative) quantization is preferable to INT (additive) in high dimension",
                 verdict="depends",
                 numbers={**off, "note": "equal exact risk needs INT bits = m + offset, the offset nearly constant "
-                                        "in m and d (<= 0.1 bit from d=100 to 1000); FP costs 1 + e + m bits. FP is "
-                                        "cheaper for gradients, INT for labels/params/activations, a tie for data "
+                                        "in m and d (<= 0.25 bit from d=100 to 1000); FP costs 1 + e + m bits. FP is "
+                                        "cheaper for gradients, INT for labels/params/activations, data within ~1 bit "
                                         "(INT range = 4 s.d. at w = 0, c_int = 1/6, c_fp measured)"})
 
 

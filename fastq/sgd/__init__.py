@@ -12,9 +12,11 @@ Settings are validated by :func:`make_setup` into an :class:`SGDSetup`; each tar
 :class:`QuantSpec` or a string ``"add:EPS"``, ``"mult:EPS"``, ``"int:BITS[:RANGE]"``,
 ``"fp:MANTISSA[:EXP_BITS]"``.  See docs/sgd.md.
 """
+from .intfp import IntFpEquivalenceResult, QuantizerLevelsResult, int_fp_equivalence, quantizer_levels
 from .recursion import SGDRiskResult, SGDStabilityResult, sgd_risk, sgd_stability, sgd_w_inf
 from .simulation import SGDSimulationResult, sgd_simulate
 from .spec import QuantSpec, SGDSetup, make_setup
 
 __all__ = ["make_setup", "QuantSpec", "SGDSetup", "sgd_risk", "sgd_stability", "sgd_w_inf",
-           "sgd_simulate", "SGDRiskResult", "SGDStabilityResult", "SGDSimulationResult"]
+           "sgd_simulate", "SGDRiskResult", "SGDStabilityResult", "SGDSimulationResult",
+           "quantizer_levels", "int_fp_equivalence", "QuantizerLevelsResult", "IntFpEquivalenceResult"]

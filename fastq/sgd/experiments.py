@@ -51,7 +51,8 @@ def risk_curves(*, quick=False, runs=256, seed=0, n_jobs=1, progress=False, chec
             for ei, e in enumerate(EPS_GRID):
                 r = sgd_risk(**base, **{t: f"{m}:{e!r}"})
                 exact[ti, mi, ei], bias[ti, mi, ei] = r.risk, r.bias
-            sim = sgd_simulate(**base, **{t: f"{m}:{EPS_GRID[-1]!r}"}, runs=runs, seed=seed, checkpoints=20,
+            ck = np.unique(np.r_[0, np.round(np.geomspace(1, T, 16))]).astype(np.int64)   # log-spaced
+            sim = sgd_simulate(**base, **{t: f"{m}:{EPS_GRID[-1]!r}"}, runs=runs, seed=seed, checkpoints=ck,
                                n_jobs=n_jobs, progress=progress, checkpoint_dir=checkpoint_dir)
             if mc_mean is None:
                 mc_steps = sim.steps

@@ -20,7 +20,7 @@ from scipy.special import ndtr
 from .. import _validate as V
 from .spec import QuantSpec, parse_quant
 
-__all__ = ["quantizer_levels", "int_fp_equivalence", "QuantizerLevels", "IntFpEquivalenceResult",
+__all__ = ["quantizer_levels", "int_fp_equivalence", "QuantizerLevelsResult", "IntFpEquivalenceResult",
            "FP_CONSTANT_EXACT"]
 
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(8)
@@ -29,7 +29,7 @@ FP_CONSTANT_EXACT = None  # filled lazily by _fp_constant_limit()
 
 
 @dataclass(frozen=True)
-class QuantizerLevels:
+class QuantizerLevelsResult:
     """Noise of one real quantizer on ``v ~ N(0, scale^2)``.
 
     eps_add, eps_mult : exact (quadrature) additive and multiplicative levels; constant :
@@ -105,7 +105,7 @@ def _sr_variance_exact(edges, clip: float, scale: float, delta: float = 0.0):
     return inner + 2 * tail, 2 * tail_p
 
 
-def quantizer_levels(spec, scale=1.0, *, range_=None, samples=1_000_000, seed=0) -> QuantizerLevels:
+def quantizer_levels(spec, scale=1.0, *, range_=None, samples=1_000_000, seed=0) -> QuantizerLevelsResult:
     """Effective noise levels of an INT or FP quantizer on ``N(0, scale^2)`` inputs.
 
     spec : QuantSpec or "int:BITS[:RANGE]" / "fp:MANTISSA[:EXP_BITS]"; scale > 0;
@@ -141,7 +141,7 @@ def quantizer_levels(spec, scale=1.0, *, range_=None, samples=1_000_000, seed=0)
     n = np.empty(samples)
     _quantizer_noise(v, KIND_CODES[q.kind], prm, rng, np.zeros((5, 2), dtype=np.int64), n)
     n2 = n * n
-    return QuantizerLevels(eps_add, eps_mult, const, float(n2.mean()), float(n2.std() / math.sqrt(samples)),
+    return QuantizerLevelsResult(eps_add, eps_mult, const, float(n2.mean()), float(n2.std() / math.sqrt(samples)),
                            float(n.mean()), float(n.std() / math.sqrt(samples)), p_clip, params)
 
 

@@ -136,17 +136,14 @@ def parse_quant(name: str, value) -> QuantSpec | None:
         raise V.FastqInputError(f"{name} must be 'add:EPS', 'mult:EPS', 'int:BITS[:RANGE]' or "
                                 f"'fp:MANTISSA[:EXP_BITS]' (got {value!r})")
     kind = parts[0].strip().lower()
-    try:
-        if kind in ("add", "mult") and len(parts) == 2:
-            return QuantSpec(kind, eps=V.in_range(f"{name} eps", parts[1], 0.0, MAX_EPS))
-        if kind == "int" and len(parts) in (2, 3):
-            rng = None if len(parts) == 2 else V.positive(f"{name} range", parts[2])
-            return QuantSpec("int", bits=V.integer(f"{name} bits", parts[1], 2, 32), range=rng)
-        if kind == "fp" and len(parts) in (2, 3):
-            e = 8 if len(parts) == 2 else V.integer(f"{name} exponent bits", parts[2], 2, 11)
-            return QuantSpec("fp", mantissa=V.integer(f"{name} mantissa", parts[1], 0, 52), exponent_bits=e)
-    except V.FastqInputError:
-        raise
+    if kind in ("add", "mult") and len(parts) == 2:
+        return QuantSpec(kind, eps=V.in_range(f"{name} eps", parts[1], 0.0, MAX_EPS))
+    if kind == "int" and len(parts) in (2, 3):
+        rng = None if len(parts) == 2 else V.positive(f"{name} range", parts[2])
+        return QuantSpec("int", bits=V.integer(f"{name} bits", parts[1], 2, 32), range=rng)
+    if kind == "fp" and len(parts) in (2, 3):
+        e = 8 if len(parts) == 2 else V.integer(f"{name} exponent bits", parts[2], 2, 11)
+        return QuantSpec("fp", mantissa=V.integer(f"{name} mantissa", parts[1], 0, 52), exponent_bits=e)
     raise V.FastqInputError(f"{name} must be 'add:EPS', 'mult:EPS', 'int:BITS[:RANGE]' or "
                             f"'fp:MANTISSA[:EXP_BITS]' (got {value!r})")
 

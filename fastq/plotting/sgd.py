@@ -185,6 +185,12 @@ def plot_mc_check(data_path, png_path) -> Path:
     z = a["z"]
     for j in range(z.shape[1]):
         ax1.plot(np.arange(z.shape[0]), z[:, j], ".", ms=4, color=f"C{j}")
+    zr = a.get("z_recheck")
+    if zr is not None and np.any(np.isfinite(zr)):
+        rows = np.nonzero(np.isfinite(zr[:, 0]))[0]
+        for j in range(zr.shape[1]):
+            ax1.plot(rows, zr[rows, j], "kx", ms=5, label="recheck (x runs)" if j == 0 else None)
+        ax1.legend(fontsize=7)
     for y in (-3, 3):
         ax1.axhline(y, color="red", lw=0.8, ls="--")
     ax1.set_xlabel("setting")

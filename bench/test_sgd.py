@@ -15,6 +15,7 @@ import pytest
 
 from fastq.sgd import make_setup, sgd_risk, sgd_simulate
 from fastq.sgd._mc_kernels import _mc_run
+from fastq.sgd._rng import seed_state
 from fastq.sgd.simulation import kernel_arrays
 from timing import best_of
 
@@ -36,7 +37,7 @@ def _mc_steps(d, steps, quant, batch=1):
     sl, sp = np.sqrt(s.lam), np.sqrt(s.pi)
 
     def fn():
-        _mc_run(s.lam, sl, sp, s.gamma, batch, steps, s.sigma, kinds, prm, rec, np.random.default_rng(1),
+        _mc_run(s.lam, sl, sp, s.gamma, batch, steps, s.sigma, kinds, prm, rec, seed_state(np.random.SeedSequence(1)),
                 o1, o2, st, *bufs)
     return fn
 

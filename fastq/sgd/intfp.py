@@ -136,8 +136,10 @@ def quantizer_levels(spec, scale=1.0, *, range_=None, samples=1_000_000, seed=0)
     eps_add, p_clip = _sr_variance_exact(edges, clip, scale, delta if q.kind == "int" else 0.0)
     eps_mult = eps_add / scale ** 2
     const = eps_add / delta ** 2 if q.kind == "int" else eps_mult * 4.0 ** q.mantissa
-    rng = np.random.default_rng(V.integer("seed", seed, 0))
-    v = rng.standard_normal(samples) * scale
+    from ._rng import seed_state
+
+    rng = seed_state(np.random.SeedSequence(V.integer("seed", seed, 0)))
+    v = np.random.default_rng(np.random.SeedSequence([V.integer("seed", seed, 0), 1])).standard_normal(samples) * scale
     n = np.empty(samples)
     _quantizer_noise(v, KIND_CODES[q.kind], prm, rng, np.zeros((5, 2), dtype=np.int64), n)
     n2 = n * n

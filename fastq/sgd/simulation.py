@@ -32,7 +32,7 @@ MAX_MC_DIM = 1_000_000
 #: stored per-run records runs * n_records (two float64 arrays: ~3 GiB)
 MAX_MC_RECORDS = 2e8
 #: bump when the kernel's use of the random stream changes (old checkpoints are then ignored)
-MC_FORMAT = 1
+MC_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -120,6 +120,7 @@ def _child(root: np.random.SeedSequence, k: int) -> np.random.SeedSequence:
 def _block(k, *, root, runs, lam, pi, gamma, batch, steps, sigma, kinds, prm, rec):
     """Runs of block ``k`` (module level, picklable): (risk, deployed, stats, status)."""
     from ._mc_kernels import _mc_run
+    from ._rng import seed_state
 
     idx = range(k * BLOCK, min((k + 1) * BLOCK, runs))
     n, d = len(idx), lam.size
@@ -130,7 +131,7 @@ def _block(k, *, root, runs, lam, pi, gamma, batch, steps, sigma, kinds, prm, re
     sl, sp = np.sqrt(lam), np.sqrt(pi)
     work = [np.empty(d) for _ in range(5)]
     for j, r in enumerate(idx):
-        rng = np.random.default_rng(_child(root, r))
+        rng = seed_state(_child(root, r))
         status[j], _ = _mc_run(lam, sl, sp, gamma, batch, steps, sigma, kinds, prm, rec, rng,
                                risk[j], dep[j], stats[j], *work)
     return risk, dep, stats, status
@@ -194,8 +195,9 @@ def sgd_simulate(setup: SGDSetup | None = None, *, runs, seed, checkpoints=20, n
         if checkpoint_dir is not None:
             write_npz(paths[k], risk=res[0], dep=res[1], stats=res[2], status=res[3])
 
-    parallel_map(fn, todo, n_jobs=n_jobs, backend=backend, progress=progress,
-                 desc="fastq sgd runs", on_result=save, chunk_size=1)
+    if todo:  # (joblib warns about an empty task list)
+        parallel_map(fn, todo, n_jobs=n_jobs, backend=backend, progress=progress,
+                     desc="fastq sgd runs", on_result=save, chunk_size=1)
     return _collect(s, ss, runs, rec, results, qinfo)
 
 

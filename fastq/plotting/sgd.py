@@ -65,6 +65,14 @@ def plot_risk_curves(data_path, png_path) -> Path:
     return _save(fig, png_path)
 
 
+def _dim_axis(ax, dims):
+    ax.set_xscale("log")
+    ax.minorticks_off()
+    ax.set_xticks(dims)
+    ax.set_xticklabels([str(int(d)) for d in dims])
+    ax.set_xlabel("dimension d")
+
+
 def plot_dimension(data_path, png_path) -> Path:
     """Excess risk at step T vs d (eps fixed) for each target and model; one column per gamma."""
     a, s = _load(data_path)
@@ -77,9 +85,8 @@ def plot_dimension(data_path, png_path) -> Path:
                 y = a["risk"][gi, ti, mi] - a["plain"][gi]
                 y = np.where(np.isfinite(y), y, np.nan)
                 ax.plot(a["dims"], y, st, color=f"C{ti}", ms=4, label=f"{tname} {m}" if gi == 0 else None)
-        ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_xlabel("dimension d")
+        _dim_axis(ax, a["dims"])
         ax.set_ylabel("excess risk over plain SGD at T")
         ax.set_title(f"gamma = {g:g}, eps = {s['eps']:g}", fontsize=9)
     axes[0].legend(fontsize=6, ncol=2)
@@ -89,8 +96,7 @@ def plot_dimension(data_path, png_path) -> Path:
             ax.plot(a["dims"], a["gamma_max"][ti, mi], st, color=f"C{ti}", ms=4)
     for g in a["gammas"]:
         ax.axhline(g, color="gray", lw=0.8, ls=":")
-    ax.set_xscale("log")
-    ax.set_xlabel("dimension d")
+    _dim_axis(ax, a["dims"])
     ax.set_ylabel("stability limit gamma_max")
     ax.set_title("largest stable step (dotted: the gammas used)", fontsize=9)
     fig.suptitle(f"Dimension study ({_setting(s)})", fontsize=9)

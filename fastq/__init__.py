@@ -40,6 +40,22 @@ from .qat import (
 from .qat import train as train_mlp
 from .quantizers import Quantizer
 from .replica import NoFiniteSolution, RSResult, SEResult, ridge, rs_map, solve_rs, state_evolution
+from .sgd import (
+    IntFpEquivalenceResult,
+    QuantizerLevelsResult,
+    QuantSpec,
+    SGDRiskResult,
+    SGDSetup,
+    SGDSimulationResult,
+    SGDStabilityResult,
+    int_fp_equivalence,
+    make_setup,
+    quantizer_levels,
+    sgd_risk,
+    sgd_simulate,
+    sgd_stability,
+    sgd_w_inf,
+)
 from .ste import STEStationaryResult, STETrajectoryResult, ste_mean_field, ste_simulate, ste_stationary
 from .studies import (
     BitBudgetResult,
@@ -67,6 +83,9 @@ def make_figure(name: str, out_dir, *, quick: bool = False, n_jobs: int = 1, pro
     return make(name, out_dir, quick=quick, n_jobs=n_jobs, progress=progress)
 
 __all__ = [
+    "IntFpEquivalenceResult", "QuantizerLevelsResult", "QuantSpec", "SGDRiskResult", "SGDSetup",
+    "SGDSimulationResult", "SGDStabilityResult", "int_fp_equivalence", "make_setup", "quantizer_levels",
+    "sgd_risk", "sgd_simulate", "sgd_stability", "sgd_w_inf",
     "__version__", "DEFAULT_EDGE_WIDTH", "FastqInputError", "NoFiniteSolution", "AMPResult",
     "AMPStudyResult", "BitBudgetResult", "CompareResult", "CurvesResult", "ExactResult",
     "ExactStudyResult", "OmegaOptimumResult", "PhaseDiagramResult", "Quantizer", "RSResult",

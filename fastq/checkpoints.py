@@ -7,7 +7,9 @@ atomically to ``<checkpoint_dir>/<kind>-<hash>/chunk_NNNNN.npz``, where ``hash``
 input that affects the values (and the chunking).  A rerun with the same inputs loads the
 finished chunks and computes only the rest; a run with other inputs uses another folder, so
 runs never overwrite each other's work.  An unreadable chunk file (a crash between write and
-rename cannot produce one, but a full disk can) is recomputed.
+rename cannot produce one, but a full disk can) is recomputed, and so is a file that holds
+another chunk than the one at its position (each file records which chunk it holds), so that a
+run over more chunks of the same kind can reuse the ones it shares with an earlier run.
 
 Once the caller has written its final result it calls :func:`remove_checkpoints` so that
 checkpoints do not accumulate.
@@ -126,10 +128,21 @@ def _chunk_file(folder: Path, index: int) -> Path:
     return folder / f"chunk_{index:05d}.npz"
 
 
-def _load(path: Path):
+#: name of the entry that records which chunk a file holds
+_CHUNK_TAG = "_fastq_chunk"
+
+
+def _chunk_tag(chunk) -> str:
+    return hashlib.sha256(json.dumps(_canonical(chunk), sort_keys=True).encode()).hexdigest()[:20]
+
+
+def _load(path: Path, tag: str):
+    """A finished chunk from ``path`` if it holds the chunk with this tag (else None: recompute)."""
     try:
         with np.load(path, allow_pickle=False) as z:
-            return {k: (z[k].item() if z[k].ndim == 0 else z[k]) for k in z.files}
+            if _CHUNK_TAG not in z.files or str(z[_CHUNK_TAG]) != tag:
+                return None
+            return {k: (z[k].item() if z[k].ndim == 0 else z[k]) for k in z.files if k != _CHUNK_TAG}
     except (OSError, ValueError, EOFError, KeyError):
         return None
 
@@ -163,7 +176,7 @@ def run_chunks(fn: Callable, chunks: Sequence, *, kind: str, inputs: dict, check
         for ci in range(len(chunks)):
             f = _chunk_file(folder, ci)
             if f.exists():
-                res = _load(f)
+                res = _load(f, _chunk_tag(chunks[ci]))
                 if res is not None:
                     done[ci] = res
         if not (folder / "inputs.json").exists():
@@ -174,7 +187,7 @@ def run_chunks(fn: Callable, chunks: Sequence, *, kind: str, inputs: dict, check
         ci = todo[i]
         done[ci] = res
         if folder is not None:
-            store.write_npz(_chunk_file(folder, ci), **res)
+            store.write_npz(_chunk_file(folder, ci), **res, **{_CHUNK_TAG: _chunk_tag(chunks[ci])})
         if scope is not None:
             scope.computed += 1
 

@@ -99,6 +99,8 @@ def parallel_map(fn: Callable, items: Sequence, *, n_jobs: int | None = 1, backe
     items = list(items)
     n = len(items)
     workers = effective_n_jobs(n_jobs)
+    if n == 0:  # nothing to do (e.g. every chunk reused): joblib would warn about an empty list
+        return []
     bar = tqdm(total=n, desc=desc, disable=not progress, leave=False, file=sys.stderr)
     results: list = [None] * n
     try:

@@ -58,6 +58,14 @@ CALLS = {
                   "epochs=1, n_train=40, n_test=40, n_measure=20, probes=2, mc=1).table['test_acc']))"),
     "load_dataset": "fastq.load_dataset('teacher', n_train=30, n_test=30).X_train.shape",
     "MLPSpec": "fastq.MLPSpec((4, 3, 2), bits=2).n_params",
+    "sgd_risk": "float(fastq.sgd_risk(dim=20, gamma=0.1, steps=50, data='add:0.01').risk[-1])",
+    "sgd_stability": "fastq.sgd_stability(dim=20, gamma=0.1, steps=50).gamma_max",
+    "sgd_w_inf": "float(fastq.sgd_w_inf(np.array([1.0, 0.5]), data='add:0.1').sum())",
+    "sgd_simulate": "float(fastq.sgd_simulate(dim=10, gamma=0.1, steps=20, runs=4, seed=1).mean[-1])",
+    "make_setup": "fastq.make_setup(20, gamma=0.1, steps=50).dim",
+    "quantizer_levels": "fastq.quantizer_levels('int:4:2', 1.0, samples=1000).eps_add",
+    "int_fp_equivalence": ("float(np.nansum(fastq.int_fp_equivalence(2.0, 20, mantissa=(2, 3), steps=100)"
+                           ".int_bits))"),
     "train_mlp": ("float(fastq.train_mlp(fastq.MLPSpec((20, 4, 4), bits=2), "
                   "fastq.load_dataset('teacher', n_train=30, n_test=30).X_train, "
                   "fastq.load_dataset('teacher', n_train=30, n_test=30).y_train, "

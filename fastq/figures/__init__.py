@@ -10,7 +10,9 @@ its JSON.  Groups:
 * ``replica`` -- the ten figures of Kashiwamura, Sakata & Imaizumi (2024), ``fig01`` .. ``fig10``;
 * ``ste`` -- online STE training (``ste_trajectories``, ``ste_stationary``);
 * ``qgen`` -- quantization as noise and QAT generalization (``qgen_map``, ``qgen_alpha``,
-  ``qgen_validation``, ``qgen_study``).
+  ``qgen_validation``, ``qgen_study``);
+* ``sgd`` -- quantized SGD in linear regression (risk curves, dimension, batch, spectrum, INT vs
+  FP, simulation check, claims).
 """
 from __future__ import annotations
 
@@ -20,7 +22,8 @@ from pathlib import Path
 from .. import _validate as V
 
 #: group name -> module holding its FIGURES dict (imported on demand: figures are heavy)
-GROUPS = {"replica": "fastq.figures.replica", "ste": "fastq.figures.ste", "qgen": "fastq.figures.qgen"}
+GROUPS = {"replica": "fastq.figures.replica", "ste": "fastq.figures.ste", "qgen": "fastq.figures.qgen",
+          "sgd": "fastq.figures.sgd"}
 #: the group ``fastq figures`` makes by default
 DEFAULT_GROUP = "replica"
 

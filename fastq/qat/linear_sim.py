@@ -1,7 +1,7 @@
 """Simulation check of :func:`fastq.qat.compare` on teacher instances (driver).
 
 For ``instances`` independent teacher instances of size N (``fastq.teacher``; instance k from
-the k-th child of ``seed`` via ``fastq.teacher.spawn_seeds``, so results are identical for any
+the k-th child of ``seed`` via ``fastq.synthetic.spawn_seeds``, so results are identical for any
 number of workers) it computes on the *same* instance:
 
 * ridge ``w_r = (X^T X + lam I)^{-1} X^T y`` (SciPy's symmetric solver), its Eg and training error;

@@ -109,7 +109,7 @@ def run(args) -> int:
         "n_not_converged": int((~res["converged"]).sum()),
         "n_coexist": int(res["coexist"].sum()),
         "n_boundary_points": len(diag.boundary),
-        "files": [str(f) for f in files],
+        "files": [str(f) for f in files], **C.reuse_counts(scope),
         "wall_time_s": round(time.perf_counter() - t0, 3),
     }
     C.emit(summary, args.json, title=f"phase diagram ({args.scheme}, alpha={alpha:g}, sigma={sigma:g}, "

@@ -79,6 +79,7 @@ def register(sub):
 
 def run(args) -> int:
     """Run ``fastq qat`` with the parsed ``args``; returns the exit code."""
+    from ..checkpoints import checkpointing
     from ..parallel import show_progress
     from ..qat.study import qat_study
 
@@ -102,10 +103,13 @@ def run(args) -> int:
                         classes=V.integer("classes", args.classes, 2), label_noise=args.label_noise)
     jobs = O.parallel_from_args(args)
     out = C.prepare_out(args.out)
-    r = qat_study(args.dataset, out=out, n_jobs=jobs, backend=args.backend, scheduler=args.scheduler,
-                  resume=not args.no_resume,
-                  chunk_size=V.integer("chunk_size", args.chunk_size, 1, 1000),
-                  progress=show_progress(args.json), **settings)
+    ck = out / O.CHECKPOINT_DIRNAME
+    with checkpointing(ck, enabled=not args.no_resume) as scope:
+        C.keep_note(scope, ck)
+        r = qat_study(args.dataset, out=out, n_jobs=jobs, backend=args.backend, scheduler=args.scheduler,
+                      resume=not args.no_resume,
+                      chunk_size=V.integer("chunk_size", args.chunk_size, 1, 1000),
+                      progress=show_progress(args.json), **settings)
     n_bad = r.n_models - r.summary["n_trained"]
     status = "converged" if n_bad == 0 else "diverged"
     by_bits = {b: {k: v[k] for k in ("models", "test_acc", "gap_loss", "gap_loss_se", "gap_acc", "gap_acc_se",

@@ -128,6 +128,8 @@ def run_sgd(args) -> int:
         if sim.status == "diverged":
             status = "diverged"
     out["status"] = status
+    if runs:
+        out.update(C.reuse_counts(scope))
     out["steps"] = int(setup.steps)
     out["curve"] = curves
     out["params"] = setup.to_dict()

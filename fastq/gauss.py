@@ -75,7 +75,35 @@ def _interval(a, b):
     return p, d, e
 
 
-#: half-width (z units) below which an interval's moments come from the series about its centre
+@njit
+def _at_break(x):
+    """What every interval ending at ``x`` needs: ``(erfc(|x|/sqrt 2), N(x), x N(x))``."""
+    return math.erfc(abs(x) / _SQRT2), _npdf(x), _zpdf(x)
+
+
+@njit
+def _interval_from(a, b, ea, na, za, eb, nb, zb):
+    """:func:`_interval` from the values of :func:`_at_break` at both ends (same arithmetic, so the
+    same numbers; a break shared by two intervals is evaluated once).
+    """
+    if a >= 0.0:
+        p = 0.5 * (ea - eb)
+    elif b <= 0.0:
+        p = 0.5 * (eb - ea)
+    else:
+        p = 1.0 - 0.5 * ea - 0.5 * eb
+    if p < 0.0:
+        p = 0.0
+    d = na - nb
+    e = p + za - zb
+    if e < 0.0:
+        e = 0.0
+    return p, d, e
+
+
+#: beyond this |z| the density and the tail mass underflow to exactly 0 in double precision
+_Z_ZERO = 40.0
+#: half-width (z units) below which a sloped interval's moments come from the series about its centre
 _H_SERIES = 0.125
 
 
@@ -127,24 +155,31 @@ def _pl_moments(breaks, c, s, m):
 
     Returns ``(int g Dz, int g^2 Dz, int z g Dz, int g'^2 Dz)``.  Wide or infinite intervals use
     ``(P, D, E)`` of :func:`_interval` with ``int (z - m) = D - m P`` and
-    ``int (z - m)^2 = E - 2 m D + m^2 P``; a finite interval of half-width at most ``_H_SERIES``
-    uses the moments about its own centre from :func:`_narrow`, because there the uncentred
-    terms cancel (a steep ramp of width 1e-6 would otherwise lose every digit of its second
-    moment).  Constant pieces (s = 0) need only P and D.
+    ``int (z - m)^2 = E - 2 m D + m^2 P``; a sloped finite interval of half-width at most
+    ``_H_SERIES`` uses the moments about its own centre from :func:`_narrow`, because there the
+    uncentred terms cancel (a steep ramp of width 1e-6 would otherwise lose every digit of its
+    second moment).  Constant pieces (s = 0) need only P and D, which do not cancel.  A break
+    shared by two wide intervals is evaluated once; intervals beyond ``|z| = 40`` contribute
+    exactly 0 and are skipped.
     """
     i0 = 0.0
     i2 = 0.0
     iz = 0.0
     id2 = 0.0
+    have = False  # values of _at_break at breaks[j] are known (from the previous wide piece)
+    e_l = n_l = z_l = 0.0
     for j in range(c.shape[0]):
         a = breaks[j]
         b = breaks[j + 1]
         if not b > a:
             continue
+        if a >= _Z_ZERO or b <= -_Z_ZERO:  # every term underflows to exactly 0 there
+            have = False
+            continue
         cj = c[j]
         sj = s[j]
         mj = m[j]
-        if math.isfinite(a) and math.isfinite(b) and b - a <= 2.0 * _H_SERIES:
+        if sj != 0.0 and math.isfinite(a) and math.isfinite(b) and b - a <= 2.0 * _H_SERIES:
             mid = 0.5 * (a + b)
             p, v1, v2 = _narrow(mid, 0.5 * (b - a))
             d = mid * p + v1
@@ -152,8 +187,14 @@ def _pl_moments(breaks, c, s, m):
             u1 = v1 + dm * p
             u2 = v2 + 2.0 * dm * v1 + dm * dm * p
             zu = v2 + (mid + dm) * v1 + mid * dm * p  # int z (z - m_j)
+            have = False
         else:
-            p, d, e = _interval(a, b)
+            if not have:
+                e_l, n_l, z_l = _at_break(a)
+            e_r, n_r, z_r = _at_break(b)
+            p, d, e = _interval_from(a, b, e_l, n_l, z_l, e_r, n_r, z_r)
+            e_l, n_l, z_l = e_r, n_r, z_r
+            have = True
             u1 = d - mj * p
             u2 = e - 2.0 * mj * d + mj * mj * p
             zu = e - mj * d

@@ -35,6 +35,30 @@ def _rs_map(chi, eg, breaks, value, slope, centre, thresholds, jumps, eps, alpha
     """One evaluation of the RS map at ``(chi, eg)``: fills slots ``CHI..KAPPA`` of ``out``
     (see :mod:`fastq.replica._layout`) with ``chi', eg', Q, m, h, theta, at, kappa``.
     """
+    _rs_core(chi, eg, breaks, value, slope, centre, eps, alpha, sigma, lam, rho, out)
+    if not math.isfinite(out[H]):
+        return
+    opc = 1.0 + chi
+    pref = alpha / (opc * opc)
+    h = out[H]
+    theta = out[THETA]
+    sc = h / theta
+    ksum = 0.0
+    for k in range(thresholds.shape[0]):
+        ksum += jumps[k] * jumps[k] * _npdf(thresholds[k] / sc)
+    kappa = pref * ksum / (h * theta)
+    if eps == 0.0:
+        out[AT] = np.inf if kappa > 0.0 else 0.0
+    out[KAPPA] = kappa
+
+
+@njit
+def _rs_core(chi, eg, breaks, value, slope, centre, eps, alpha, sigma, lam, rho, out):
+    """The RS map without the jump coefficient: slots ``CHI..AT`` (``AT`` only for eps > 0).
+
+    The solver's iterations need only ``chi'`` and ``eg'``; kappa (one density per threshold) is
+    computed once, at the returned point, by :func:`_rs_map`.
+    """
     opc = 1.0 + chi
     mhat = alpha / opc
     chihat = 2.0 * alpha * eg / (opc * opc)
@@ -59,26 +83,13 @@ def _rs_map(chi, eg, breaks, value, slope, centre, thresholds, jumps, eps, alpha
     _, q, iz, id2 = _pl_moments(zb, value, c1, zm)
     chi_new = iz / h
     m = mhat * rho * chi_new
-    eg_new = 0.5 * (q - 2.0 * m + rho + sigma * sigma)
-    pref = alpha / (opc * opc)
-    ksum = 0.0
-    for k in range(thresholds.shape[0]):
-        ksum += jumps[k] * jumps[k] * _npdf(thresholds[k] / sc)
-    kappa = pref * ksum / (h * theta)
-    if eps > 0.0:
-        at = pref * id2 / (h * h)
-    elif kappa > 0.0:
-        at = np.inf
-    else:
-        at = 0.0
     out[CHI] = chi_new
-    out[EG] = eg_new
+    out[EG] = 0.5 * (q - 2.0 * m + rho + sigma * sigma)
     out[Q] = q
     out[M] = m
     out[H] = h
     out[THETA] = theta
-    out[AT] = at
-    out[KAPPA] = kappa
+    out[AT] = alpha / (opc * opc) * id2 / (h * h) if eps > 0.0 else np.nan
 
 
 @njit
@@ -92,7 +103,7 @@ def _scaled_res(f0, f1, x0, x1):
 @njit
 def _eval(x0, x1, breaks, value, slope, centre, thresholds, jumps, eps, alpha, sigma, lam, rho, buf, f):
     """Residual ``f = G(x) - x`` at ``x = (chi, eg)``; returns its scaled norm (inf if non-finite)."""
-    _rs_map(x0, x1, breaks, value, slope, centre, thresholds, jumps, eps, alpha, sigma, lam, rho, buf)
+    _rs_core(x0, x1, breaks, value, slope, centre, eps, alpha, sigma, lam, rho, buf)
     f[0] = buf[CHI] - x0
     f[1] = buf[EG] - x1
     if not (math.isfinite(f[0]) and math.isfinite(f[1])):

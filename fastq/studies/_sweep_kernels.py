@@ -27,35 +27,151 @@ def _solve_one(log_scheme, n_p, omega, eps, alpha, sigma, lam, rho, chi0, eg0, t
            max_iter, 3, 1.0, out)
 
 
+#: reverse-pass modes of :func:`_sweep_line`
+REVERSE_NONE, REVERSE_FULL, REVERSE_TARGETED = 0, 1, 2
+#: relative difference of (chi, eg) above which two fixed points count as different
+COEXIST_RTOL = 1e-6
+#: a forward step is a candidate jump when its change exceeds this many times its neighbours'
+_JUMP_FACTOR = 3.0
+
+
+@njit
+def _rel_change(a, b):
+    """Largest relative change of (chi, eg) between two solver rows."""
+    dc = abs(a[CHI] - b[CHI]) / max(1.0, abs(a[CHI]))
+    de = abs(a[EG] - b[EG]) / max(1.0, abs(a[EG]))
+    return max(dc, de)
+
+
+@njit
+def _same_point(a, b):
+    """Both rows converged to the same fixed point (within COEXIST_RTOL)."""
+    return (a[STATUS] == CONVERGED and b[STATUS] == CONVERGED
+            and abs(a[CHI] - b[CHI]) <= COEXIST_RTOL * max(1.0, abs(a[CHI]))
+            and abs(a[EG] - b[EG]) <= COEXIST_RTOL * max(1.0, abs(a[EG])))
+
+
+@njit
+def _forward(log_scheme, n_p, omega, eps, alpha, sigma, lam, rho, tol, max_iter, continuation,
+             secant, fwd):
+    """The forward pass: point j starts from the converged solution at j - 1 (``continuation``;
+    with ``secant`` extrapolated linearly from j - 2 and j - 1 when both converged), otherwise
+    from the uninformed start ``(1, (rho + sigma^2) / 2)``.  A start from a prediction that does
+    not converge is retried from the previous solution.
+    """
+    n = n_p.shape[0]
+    buf = np.empty(N_SOLVE)
+    for j in range(n):
+        c0 = 1.0
+        e0 = 0.5 * (rho[j] + sigma[j] * sigma[j])
+        predicted = False
+        if continuation and j >= 1 and fwd[j - 1, STATUS] == CONVERGED:
+            c0 = fwd[j - 1, CHI]
+            e0 = fwd[j - 1, EG]
+            if secant and j >= 2 and fwd[j - 2, STATUS] == CONVERGED:
+                cp = 2.0 * c0 - fwd[j - 2, CHI]
+                ep = 2.0 * e0 - fwd[j - 2, EG]
+                if cp >= 0.0 and ep > 0.0:
+                    c0 = cp
+                    e0 = ep
+                    predicted = True
+        _solve_one(log_scheme, n_p[j], omega[j], eps[j], alpha[j], sigma[j], lam[j], rho[j], c0, e0,
+                   tol, max_iter, buf)
+        if predicted and buf[STATUS] != CONVERGED:
+            _solve_one(log_scheme, n_p[j], omega[j], eps[j], alpha[j], sigma[j], lam[j], rho[j],
+                       fwd[j - 1, CHI], fwd[j - 1, EG], tol, max_iter, buf)
+        fwd[j, :] = buf
+
+
+@njit
+def _reverse_from(j0, c0, e0, log_scheme, n_p, omega, eps, alpha, sigma, lam, rho, tol, max_iter,
+                  fwd, rev, done):
+    """Continue backwards from point ``j0`` (start ``(c0, e0)``) until the reverse solution
+    meets the forward one (same fixed point) or the line ends.  Marks the points it solved in
+    ``done``; stops early at a point already solved by another reverse segment.
+    """
+    buf = np.empty(N_SOLVE)
+    j = j0
+    while j >= 0 and not done[j]:
+        _solve_one(log_scheme, n_p[j], omega[j], eps[j], alpha[j], sigma[j], lam[j], rho[j], c0, e0,
+                   tol, max_iter, buf)
+        rev[j, :] = buf
+        done[j] = True
+        if _same_point(buf, fwd[j]):
+            return
+        if buf[STATUS] == CONVERGED:
+            c0 = buf[CHI]
+            e0 = buf[EG]
+        else:
+            c0 = 1.0
+            e0 = 0.5 * (rho[j] + sigma[j] * sigma[j])
+        j -= 1
+
+
 @njit
 def _sweep_line(log_scheme, n_p, omega, eps, alpha, sigma, lam, rho, tol, max_iter, continuation,
-                check_direction, fwd, rev):
-    """Solve one line of points (parameter arrays of equal length ``n``).
+                reverse, secant, fwd, rev):
+    """Solve one line of points (parameter arrays of equal length ``n``); ``fwd``/``rev``
+    (n x N_SOLVE) receive the ``_solve`` output rows (slots of :mod:`fastq.replica._layout`).
 
-    Forward pass: point j starts from the converged solution at j - 1 (``continuation``) or from
-    the uninformed start ``(1, (rho + sigma^2) / 2)``.  Reverse pass (``check_direction``): the
-    same from the other end; without continuation it starts from ``(0, eg_forward / 2)``.
-    ``fwd``/``rev`` (n x N_SOLVE) receive the ``_solve`` output rows (slots of
-    :mod:`fastq.replica._layout`); ``rev`` is left untouched when the reverse pass is not run.
+    Forward pass: :func:`_forward`.  Reverse pass, to find coexisting fixed points:
+
+    * ``REVERSE_FULL``: the whole line again from the other end (with continuation; without it,
+      every point from the second start ``(0, eg_forward / 2)``);
+    * ``REVERSE_TARGETED`` (with continuation): only where a second branch can hide.  Going
+      forward, continuation stays on a branch until it ends and then jumps; going backward it
+      stays on the other branch down to where that one ends.  So the region of coexistence starts
+      at a forward jump and extends backwards, and a reverse segment started just after each
+      candidate jump (a step much larger than its neighbours', or a point that did not converge)
+      and continued until it meets the forward solution covers it, as does one started at the
+      far end from the uninformed start (a branch that exists there).  Points no reverse segment
+      reached keep the forward row in ``rev`` (the reverse pass would have followed the same
+      branch);
+    * ``REVERSE_NONE``: ``rev`` is left untouched.
     """
+    n = n_p.shape[0]
+    _forward(log_scheme, n_p, omega, eps, alpha, sigma, lam, rho, tol, max_iter, continuation,
+             secant, fwd)
+    if reverse == REVERSE_NONE or n < 2:
+        return
+    if reverse == REVERSE_FULL or not continuation:
+        _reverse_full(log_scheme, n_p, omega, eps, alpha, sigma, lam, rho, tol, max_iter,
+                      continuation, fwd, rev)
+        return
+    done = np.zeros(n, dtype=np.bool_)
+    _reverse_from(n - 1, 1.0, 0.5 * (rho[n - 1] + sigma[n - 1] * sigma[n - 1]), log_scheme, n_p,
+                  omega, eps, alpha, sigma, lam, rho, tol, max_iter, fwd, rev, done)
+    for j in range(n - 2, -1, -1):
+        if done[j]:
+            continue
+        step = _rel_change(fwd[j], fwd[j + 1])
+        left = _rel_change(fwd[j - 1], fwd[j]) if j >= 1 else 0.0
+        right = _rel_change(fwd[j + 1], fwd[j + 2]) if j + 2 < n else 0.0
+        suspicious = (fwd[j, STATUS] != CONVERGED or fwd[j + 1, STATUS] != CONVERGED
+                      or step > _JUMP_FACTOR * max(left, right))
+        if suspicious:
+            if fwd[j + 1, STATUS] == CONVERGED:
+                c0 = fwd[j + 1, CHI]
+                e0 = fwd[j + 1, EG]
+            else:
+                c0 = 1.0
+                e0 = 0.5 * (rho[j] + sigma[j] * sigma[j])
+            _reverse_from(j, c0, e0, log_scheme, n_p, omega, eps, alpha, sigma, lam, rho, tol,
+                          max_iter, fwd, rev, done)
+    for j in range(n):
+        if not done[j]:
+            rev[j, :] = fwd[j, :]
+
+
+@njit
+def _reverse_full(log_scheme, n_p, omega, eps, alpha, sigma, lam, rho, tol, max_iter, continuation,
+                  fwd, rev):
+    """The whole line solved again from the far end (see :func:`_sweep_line`)."""
     n = n_p.shape[0]
     buf = np.empty(N_SOLVE)
     have = False
     c0 = 0.0
     e0 = 0.0
-    for j in range(n):
-        if not (continuation and have):
-            c0 = 1.0
-            e0 = 0.5 * (rho[j] + sigma[j] * sigma[j])
-        _solve_one(log_scheme, n_p[j], omega[j], eps[j], alpha[j], sigma[j], lam[j], rho[j], c0, e0,
-                   tol, max_iter, buf)
-        fwd[j, :] = buf
-        have = buf[STATUS] == CONVERGED
-        c0 = buf[CHI]
-        e0 = buf[EG]
-    if not check_direction or n < 2:
-        return
-    have = False
     for jj in range(n):
         j = n - 1 - jj
         if continuation:

@@ -18,6 +18,7 @@ from .. import store
 from ..defaults import DEFAULT_EDGE_WIDTH
 from ..quantizers import SCHEMES
 from ..replica import NoFiniteSolution, ridge
+from .sweep_result import SweepResult
 from .sweeps import sweep
 
 VARY = ("omega", "alpha", "bits")
@@ -59,16 +60,53 @@ class CurvesResult:
     HEADER = ["scheme", "bits", "n_p", "x", "eg", "chi", "at", "kappa", "rs", "converged",
               "coexist", "status", "ridge_eg"]
 
+    def to_xarray(self):
+        """All curves as one ``xarray.Dataset``: the grids of every scheme stacked along a
+        ``scheme`` dimension, with ``ridge_eg``/``ridge_finite`` along the varied parameter.
+        """
+        import xarray as xr
+
+        parts = [r.to_xarray().expand_dims(scheme=[s]) for s, r in self.results.items()]
+        ds = xr.concat(parts, dim="scheme", combine_attrs="override")
+        xdim = "n_p" if self.vary == "bits" else self.vary
+        ds["ridge_eg"] = (xdim, np.where(self.ridge_finite, self.ridge_eg, np.nan))
+        ds["ridge_finite"] = (xdim, np.asarray(self.ridge_finite, dtype=bool))
+        ds.attrs.update(kind="fastq-curves", vary=self.vary, scheme=",".join(self.results))
+        ds.attrs["params_json"] = store.to_json(self.params, indent=None)
+        return ds
+
+    @classmethod
+    def from_xarray(cls, ds) -> CurvesResult:
+        """The :class:`CurvesResult` of a Dataset made by :meth:`to_xarray`."""
+        from ..labelled import attrs_of
+
+        a = attrs_of(ds)
+        vary = a["vary"]
+        xdim = "n_p" if vary == "bits" else vary
+        results = {}
+        for s in ds["scheme"].values:
+            part = ds.sel(scheme=s).drop_vars(["ridge_eg", "ridge_finite", "scheme"])
+            part.attrs = {**ds.attrs, "scheme": str(s)}
+            results[str(s)] = SweepResult.from_xarray(part)
+        x = np.log2(ds["n_p"].values + 2.0) if vary == "bits" else ds[xdim].values
+        return cls(vary=vary, x=x, results=results, ridge_eg=ds["ridge_eg"].values,
+                   ridge_finite=ds["ridge_finite"].values, params=a["params"])
+
     def save(self, stem) -> list[Path]:
-        """``<stem>.csv`` (long format; column x is the varied parameter) and ``<stem>.json``."""
+        """``<stem>.csv`` (long format; column x is the varied parameter), ``<stem>.nc`` (the
+        labelled curves, netCDF) and ``<stem>.json`` (metadata).
+        """
+        from ..labelled import write_netcdf
+
         stem = Path(stem)
         csv = store.write_csv(Path(str(stem) + ".csv"), self.HEADER, self.rows())
+        nc = write_netcdf(self.to_xarray(), Path(str(stem) + ".nc"))
         meta = store.metadata(f"curve-{self.vary}", dict(self.params, vary=self.vary,
                                                          x=np.asarray(self.x).tolist()))
         meta["summary"] = {s: {"rs_fraction": r.rs_fraction, "n_points": r.n_points}
                            for s, r in self.results.items()}
         js = store.write_json(Path(str(stem) + ".json"), meta)
-        return [csv, js]
+        return [csv, nc, js]
 
 
 def _ridge_eg(alpha, sigma, lam, rho):

@@ -15,8 +15,6 @@ AXES = ("n_p", "omega", "alpha", "lam", "sigma", "edge_width")
 FLOAT_FIELDS = ("eg", "chi", "at", "kappa", "Q", "m", "residual", "eg_reverse", "at_reverse")
 INT_FIELDS = ("iterations", "status")
 BOOL_FIELDS = ("converged", "rs", "coexist")
-#: relative difference of (chi, eg) above which forward and reverse fixed points count as different
-COEXIST_RTOL = 1e-6
 
 
 @dataclass(frozen=True)
@@ -94,31 +92,59 @@ class SweepResult:
                 "coords": {k: np.asarray(v).tolist() for k, v in self.coords.items()},
                 "fixed": dict(self.fixed), "options": dict(self.options)}
 
-    # -- files ----------------------------------------------------------------------------
+    # -- labelled arrays and files -------------------------------------------------------
+    def to_xarray(self):
+        """The grid as an ``xarray.Dataset``: dims and coordinates named as in the paper
+        (``n_p`` with ``bits`` beside it, ``omega``, ...), one data variable per field, the fixed
+        parameters, solver options and fastq version as attributes (:mod:`fastq.labelled`).
+        """
+        from ..labelled import dataset
+
+        extra = {k: (("n_p" if k == "bits" else k), v) for k, v in self.extra_coords.items()}
+        if "n_p" in self.dims and "bits" not in extra:
+            extra["bits"] = ("n_p", np.log2(np.asarray(self.coords["n_p"]) + 2.0))
+        attrs = {"kind": "fastq-sweep", "scheme": self.scheme, **self.fixed,
+                 "edge_width_convention": self.options.get("edge_width_convention", "absolute"),
+                 "fixed": self.fixed, "options": self.options,
+                 "status_codes": "0 converged, 1 max_iter, 2 diverged"}
+        return dataset(self.coords, self.data, tuple(self.dims), attrs, extra_coords=extra)
+
+    @classmethod
+    def from_xarray(cls, ds) -> SweepResult:
+        """The :class:`SweepResult` of a Dataset made by :meth:`to_xarray` (or read from its
+        netCDF file).
+        """
+        from ..labelled import attrs_of
+
+        a = attrs_of(ds)
+        dims = tuple(ds[next(iter(ds.data_vars))].dims)
+        coords = {d: ds[d].values for d in dims}
+        if "n_p" in coords:
+            coords["n_p"] = coords["n_p"].astype(np.int64)
+        extra = {k: ds[k].values for k in ds.coords if k not in dims}
+        data = {k: ds[k].values for k in ds.data_vars}
+        return cls(scheme=a["scheme"], dims=dims, coords=coords, fixed=a["fixed"], data=data,
+                   options=a["options"], extra_coords=extra)
+
     def save(self, path_stem, kind: str = "sweep") -> list[Path]:
-        """Write ``<stem>.npz`` (arrays, coordinates) and ``<stem>.json`` (metadata) atomically."""
+        """Write ``<stem>.nc`` (the labelled grid, netCDF) and ``<stem>.json`` (metadata and a
+        summary) atomically; :meth:`load` reads them back.
+        """
+        from ..labelled import write_netcdf
+
         stem = Path(path_stem)
-        arrays = {f"coord_{k}": np.asarray(v) for k, v in self.coords.items()}
-        arrays.update({f"extra_{k}": np.asarray(v) for k, v in self.extra_coords.items()})
-        arrays.update({k: np.asarray(v) for k, v in self.data.items()})
-        npz = store.write_npz(Path(str(stem) + ".npz"), **arrays)
+        nc = write_netcdf(self.to_xarray(), Path(str(stem) + ".nc"))
         meta = store.metadata(kind, self.params())
         meta["dims"] = list(self.dims)
         meta["summary"] = {"n_points": self.n_points, "rs_fraction": self.rs_fraction,
                            "n_converged": int(np.sum(self.data["converged"])),
                            "n_coexist": int(np.sum(self.data["coexist"]))}
         js = store.write_json(Path(str(stem) + ".json"), meta)
-        return [npz, js]
+        return [nc, js]
 
     @classmethod
     def load(cls, path_stem) -> SweepResult:
-        """Read a result written by :meth:`save`."""
-        stem = Path(path_stem)
-        meta = store.read_json(Path(str(stem) + ".json"))
-        p = meta["params"]
-        with np.load(Path(str(stem) + ".npz")) as z:
-            coords = {k[6:]: z[k] for k in z.files if k.startswith("coord_")}
-            extra = {k[6:]: z[k] for k in z.files if k.startswith("extra_")}
-            data = {k: z[k] for k in z.files if not k.startswith(("coord_", "extra_"))}
-        return cls(scheme=p["scheme"], dims=tuple(p["dims"]), coords=coords, fixed=p["fixed"],
-                   data=data, options=p["options"], extra_coords=extra)
+        """Read a result written by :meth:`save` (its netCDF file)."""
+        from ..labelled import read_netcdf
+
+        return cls.from_xarray(read_netcdf(Path(str(path_stem) + ".nc")))

@@ -38,8 +38,8 @@ from ..defaults import DEFAULT_EDGE_WIDTH
 from ..parallel import effective_n_jobs, validate_backend
 from ..quantizers import MAX_N_P_LOG, MAX_N_P_UNIFORM, SCHEMES, n_p_from_bits
 from ..replica._layout import AT, CHI, EG, ITERATIONS, KAPPA, N_SOLVE, RESIDUAL, STATUS, M, Q
-from ._sweep_kernels import _sweep_line
-from .sweep_result import AXES, BOOL_FIELDS, COEXIST_RTOL, FLOAT_FIELDS, INT_FIELDS, SweepResult
+from ._sweep_kernels import COEXIST_RTOL, REVERSE_FULL, REVERSE_NONE, REVERSE_TARGETED, _sweep_line
+from .sweep_result import AXES, BOOL_FIELDS, FLOAT_FIELDS, INT_FIELDS, SweepResult
 
 
 # ----------------------------------------------------------------------------- validation
@@ -109,6 +109,22 @@ def _line_params(spec, line_index):
     return p, n
 
 
+#: check_direction -> reverse mode of the kernel
+_REVERSE = {"none": REVERSE_NONE, "full": REVERSE_FULL, "targeted": REVERSE_TARGETED}
+
+
+def _check_reverse(check_direction) -> str:
+    """``True``/``False``/"targeted"/"full"/"none" -> one of the names of :data:`_REVERSE`."""
+    if check_direction is True:
+        return "targeted"
+    if check_direction is False:
+        return "none"
+    if check_direction in _REVERSE:
+        return check_direction
+    raise V.FastqInputError("check_direction must be True, False, 'targeted', 'full' or 'none' "
+                            f"(got {check_direction!r})")
+
+
 def _solve_line(spec, line_index):
     """Forward (and optionally reverse) continuation along one line (kernel ``_sweep_line``)."""
     p, n = _line_params(spec, line_index)
@@ -116,7 +132,7 @@ def _solve_line(spec, line_index):
     rev = np.full((n, N_SOLVE), np.nan)
     _sweep_line(spec["scheme"] == "log", p["n_p"], p["omega"], p["edge_width"], p["alpha"], p["sigma"],
                 p["lam"], p["rho"], spec["tol"], spec["max_iter"], spec["continuation"],
-                spec["check_direction"], fwd, rev)
+                _REVERSE[spec["check_direction"]], spec["predictor"] == "secant", fwd, rev)
     return fwd, rev
 
 
@@ -154,7 +170,8 @@ def _combine(fwd, rev):
 # ----------------------------------------------------------------------------- public API
 def sweep(scheme: str = "uniform", *, n_p=None, bits=None, omega, alpha, sigma, lam, rho: float = 1.0,
           edge_width=DEFAULT_EDGE_WIDTH, along: str | None = None, continuation: bool = True,
-          check_direction: bool = True, tol: float = 1e-12, max_iter: int = 10_000,
+          check_direction: bool | str = True, predictor: str = "secant", tol: float = 1e-12,
+          max_iter: int = 10_000,
           n_jobs: int | None = 1, backend: str = "loky", scheduler: str | None = None,
           lines_per_chunk: int | None = None, checkpoint_dir=None, progress: bool = False,
           desc: str = "fastq sweep") -> SweepResult:
@@ -178,9 +195,18 @@ def sweep(scheme: str = "uniform", *, n_p=None, bits=None, omega, alpha, sigma, 
         Warm-start each point from its neighbour on the line (default).  False gives every point
         the uninformed start of ``solve_rs(...)`` with default options (same kernel; values agree
         to ~1e-11 relative, the last bits depending on how the compiled code was inlined).
-    check_direction : bool
-        Also solve each line in reverse (with ``continuation=False``: from a second start
-        ``chi = 0``) and flag points where the fixed point differs (``coexist``).
+    check_direction : bool or {"targeted", "full"}
+        Look for a second fixed point by solving lines in reverse and flag points where the two
+        passes differ (``coexist``).  ``True``/"targeted" (default): reverse segments only where
+        a second branch can exist -- from the far end and from every candidate jump of the
+        forward pass, each until it meets the forward solution (see
+        :func:`fastq.studies._sweep_kernels._sweep_line`; it flags the same points as "full" on
+        every grid checked, at a fraction of the cost).  "full": the whole line again from the
+        other end (with ``continuation=False``: every point from a second start ``chi = 0``).
+        False: no reverse pass.
+    predictor : {"secant", "previous"}
+        Start of each continuation step: the linear extrapolation of the two previous solutions
+        (default; fewer iterations) or the previous solution.
     tol, max_iter : solver tolerance and iteration cap (as in ``solve_rs``).
     n_jobs, backend, scheduler : parallel execution (see :func:`fastq.parallel.parallel_map`).
     lines_per_chunk : int, optional
@@ -207,8 +233,12 @@ def sweep(scheme: str = "uniform", *, n_p=None, bits=None, omega, alpha, sigma, 
         lines_per_chunk = max(1, min(math.ceil(len(lines) / 16), math.ceil(4096 / line_len)))
     lines_per_chunk = V.integer("lines_per_chunk", lines_per_chunk, 1)
     chunks = [lines[s:s + lines_per_chunk] for s in range(0, len(lines), lines_per_chunk)]
+    check_direction = _check_reverse(check_direction)
+    if predictor not in ("secant", "previous"):
+        raise V.FastqInputError(f"predictor must be 'secant' or 'previous' (got {predictor!r})")
     options = {"tol": tol, "max_iter": max_iter, "continuation": bool(continuation),
-               "check_direction": bool(check_direction), "lines_per_chunk": lines_per_chunk}
+               "check_direction": check_direction, "predictor": predictor,
+               "lines_per_chunk": lines_per_chunk}
     spec = {"scheme": scheme, "dims": dims, "coords": coords, "fixed": fixed, **options}
     run = run_chunks(functools.partial(_solve_lines, spec), chunks, kind="sweep",
                      inputs={"scheme": scheme, "dims": list(dims), "coords": coords, "fixed": fixed,

@@ -30,7 +30,7 @@ def test_phase_json_files_and_rerun_reuses(tmp_path, capsys):
     names = sorted(os.path.basename(f) for f in d["files"])
     eps = d["edge_width"]
     stem = f"phase_uniform_alpha1.5_sigma0.01_lam1_eps{eps:g}_np1-6_omega0.2-6x12"
-    assert f"{stem}.png" in names and f"{stem}_kappa.npz" in names
+    assert f"{stem}.png" in names and f"{stem}_kappa.nc" in names
     meta = json.loads((out / f"{stem}.json").read_text())
     assert meta["fastq_version"] and meta["params"]["fixed"]["edge_width"] == eps
     assert meta["params"]["fixed"]["lam"] == 1.0
@@ -103,14 +103,16 @@ def test_kill_mid_grid_then_resume(tmp_path, capsys):
     assert fresh["n_reused"] == 0
     stem = ("phase_uniform_alpha1.5_sigma0.01_lam0_eps" + format(d["edge_width"], "g")
             + "_np1-40_omega0.05-10x2000")
-    with np.load(out / f"{stem}.npz") as a, np.load(tmp_path / "fresh" / f"{stem}.npz") as b:
-        for k in ("eg", "chi", "at", "kappa", "rs", "status", "coexist"):
-            assert np.array_equal(a[k], b[k], equal_nan=True), k
+    from fastq import SweepResult
+
+    a, b = SweepResult.load(out / stem), SweepResult.load(tmp_path / "fresh" / stem)
+    for k in ("eg", "chi", "at", "kappa", "rs", "status", "coexist"):
+        assert np.array_equal(a[k], b[k], equal_nan=True), k
 
 
 def test_curve_command(tmp_path, capsys):
     d = run_json(capsys, ["curve", "--vary", "omega", "--omega", "0.2:4:10", "--bits", "2,3", "--out", str(tmp_path)])
-    assert d["n_points"] == 2 * 2 * 10 and len(d["files"]) == 3
+    assert d["n_points"] == 2 * 2 * 10 and len(d["files"]) == 4
     d = run_json(capsys, ["curve", "--vary", "bits", "--bits", "2:5", "--omega", "4", "--scheme", "uniform",
                           "--out", str(tmp_path), "--no-plot"])
     assert d["n_points"] == 4

@@ -36,7 +36,7 @@ def test_quick_figure_writes_png_data_and_metadata(quick_dir, name):
     assert png in files and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
     meta = json.loads((out / f"{name}.json").read_text())
     assert meta["fastq_version"] and meta["kind"] == f"figure-{name}"
-    assert any(f.suffix in (".csv", ".npz") for f in files)  # data next to the figure
+    assert any(f.suffix in (".csv", ".npz", ".nc") for f in files)  # data next to the figure
 
 
 def test_fig03_masses_are_normal_probabilities(quick_dir):
@@ -54,8 +54,10 @@ def test_fig03_masses_are_normal_probabilities(quick_dir):
 def test_fig02_summary_matches_the_phase_data(quick_dir):
     out, _ = quick_dir
     meta = json.loads((out / "fig02.json").read_text())
-    with np.load(out / "fig02b.npz") as z:
-        assert meta["summary"]["b"]["rs_fraction"] == pytest.approx(z["rs"].mean())
+    import xarray as xr
+
+    with xr.open_dataset(out / "fig02b.nc") as z:  # readable without fastq
+        assert meta["summary"]["b"]["rs_fraction"] == pytest.approx(float(z["rs"].mean()))
     assert meta["summary"]["b"]["rs_fraction"] > meta["summary"]["a"]["rs_fraction"]
 
 

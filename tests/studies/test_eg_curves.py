@@ -53,7 +53,7 @@ def test_alpha_curve_ridge_flags_no_finite_solution(tmp_path):
     assert list(cs.ridge_finite) == [a > 1 for a in alpha]
     assert np.all(np.isnan(cs.ridge_eg[~cs.ridge_finite]))
     files = cs.save(tmp_path / "c_eps0.1")
-    assert [f.name for f in files] == ["c_eps0.1.csv", "c_eps0.1.json"]
+    assert [f.name for f in files] == ["c_eps0.1.csv", "c_eps0.1.nc", "c_eps0.1.json"]
     with open(files[0]) as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == 7 and rows[0]["ridge_eg"] == "nan" and rows[-1]["ridge_eg"] != "nan"

@@ -106,5 +106,5 @@ def test_phase_diagram_input_validation():
 def test_save_writes_data_and_boundary(tmp_path, diagrams):
     files = diagrams["log", 1.0].save(tmp_path, "pd")
     names = sorted(f.name for f in files)
-    assert names == ["pd.json", "pd.npz", "pd_boundary.csv", "pd_kappa.json", "pd_kappa.npz"]
+    assert names == ["pd.json", "pd.nc", "pd_boundary.csv", "pd_kappa.json", "pd_kappa.nc"]
     assert (tmp_path / "pd_boundary.csv").read_text().startswith("n_p,bits,omega,kind")

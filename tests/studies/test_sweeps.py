@@ -153,7 +153,7 @@ def test_checkpoint_resume_reuses_and_matches(tmp_path):
 def test_save_load_roundtrip(tmp_path):
     r = sweep("log", bits=[2, 3], omega=[1.0, 2.0], alpha=1.5, sigma=0.01, lam=1.0, edge_width=0.1)
     files = r.save(tmp_path / "grid_eps0.1")
-    assert [f.name for f in files] == ["grid_eps0.1.npz", "grid_eps0.1.json"]
+    assert [f.name for f in files] == ["grid_eps0.1.nc", "grid_eps0.1.json"]
     r2 = SweepResult.load(tmp_path / "grid_eps0.1")
     assert same(r, r2) and r2.dims == r.dims and r2.fixed == r.fixed
     import json

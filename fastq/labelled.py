@@ -10,8 +10,9 @@ machine, with or without fastq); :func:`read_netcdf` reads it back.
 
 netCDF 3 has no booleans, no 64-bit integers and no nested attributes: booleans are stored as
 ``int8`` and integers as ``int32`` with the attribute ``fastq_dtype`` naming the original type,
-which :func:`read_netcdf` restores (``xarray.open_dataset`` alone gives the stored types); attributes that are not numbers or
-strings are stored as JSON strings whose names end in ``_json``.
+which :func:`read_netcdf` restores (``xarray.open_dataset`` alone gives the stored types);
+attributes that are not numbers or strings are stored as JSON strings whose names end in
+``_json``.
 
 xarray is imported only here and only when used, so ``import fastq`` stays light.
 """

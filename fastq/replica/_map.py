@@ -36,6 +36,14 @@ def _rs_map(chi, eg, breaks, value, slope, centre, thresholds, jumps, eps, alpha
     (see :mod:`fastq.replica._layout`) with ``chi', eg', Q, m, h, theta, at, kappa``.
     """
     _rs_core(chi, eg, breaks, value, slope, centre, eps, alpha, sigma, lam, rho, out)
+    _add_kappa(chi, thresholds, jumps, eps, alpha, out)
+
+
+@njit
+def _add_kappa(chi, thresholds, jumps, eps, alpha, out):
+    """Complete a :func:`_rs_core` row at ``chi`` with the jump coefficient (and, for the hard
+    quantizer, ``at = inf`` where a threshold carries Gaussian weight).
+    """
     if not math.isfinite(out[H]):
         return
     opc = 1.0 + chi

@@ -21,7 +21,7 @@ import numpy as np
 from .._jit import njit
 from .._status import CONVERGED, DIVERGED, MAX_ITER
 from ._layout import CHI, EG, ITERATIONS, KAPPA, N_MAP, RESIDUAL, STATUS, Q
-from ._map import _eval, _rs_map
+from ._map import _add_kappa, _eval, _rs_map
 
 #: chi beyond this is treated as a run-away (no finite fixed point reachable).
 _CHI_RUNAWAY = 1e12
@@ -96,6 +96,7 @@ def _solve(breaks, value, slope, centre, thresholds, jumps, eps, alpha, sigma, l
     x1 = eg0
     args = (breaks, value, slope, centre, thresholds, jumps, eps, alpha, sigma, lam, rho)
     res = _eval(x0, x1, *args, buf, f)
+    at_x = True  # buf holds the map at the current iterate (x0, x1)
     it = 1
     status = MAX_ITER
     aa_on = anderson_m > 0
@@ -125,6 +126,7 @@ def _solve(breaks, value, slope, centre, thresholds, jumps, eps, alpha, sigma, l
         if not used_aa:
             p0, p1 = _plain_step(x0, x1, f, beta)
         rn = _eval(p0, p1, *args, buf, fn)
+        at_x = False
         it += 1
         if used_aa and not rn < res:
             # safeguard: reject the extrapolation, clear the history, take a plain step
@@ -146,6 +148,7 @@ def _solve(breaks, value, slope, centre, thresholds, jumps, eps, alpha, sigma, l
             x0 = p0
             x1 = p1
             res = rn
+            at_x = True
             break
         if not used_aa:
             if fn[0] * f[0] + fn[1] * f[1] < 0.0:
@@ -165,8 +168,13 @@ def _solve(breaks, value, slope, centre, thresholds, jumps, eps, alpha, sigma, l
         f[0] = fn[0]
         f[1] = fn[1]
         res = rn
-    # derived quantities at the returned point
-    _rs_map(x0, x1, *args, buf)
+        at_x = True
+    # derived quantities at the returned point: the last evaluation was there unless a step
+    # was rejected on the way out; kappa is added only now
+    if at_x:
+        _add_kappa(x0, thresholds, jumps, eps, alpha, buf)
+    else:
+        _rs_map(x0, x1, *args, buf)
     out[CHI] = x0
     out[EG] = x1
     for k in range(Q, KAPPA + 1):

@@ -101,6 +101,8 @@ def _interval_from(a, b, ea, na, za, eb, nb, zb):
     return p, d, e
 
 
+#: 1 / k for k = 0..209 (entry 0 unused): the series multiplies instead of dividing
+_INV = np.concatenate((np.zeros(1), 1.0 / np.arange(1.0, 210.0)))
 #: beyond this |z| the density and the tail mass underflow to exactly 0 in double precision
 _Z_ZERO = 40.0
 #: half-width (z units) below which a sloped interval's moments come from the series about its centre
@@ -131,15 +133,15 @@ def _narrow(mid, h):
     p = c
     u1 = 0.0
     u2 = c * h2 / 3.0
-    k_min = 2.0 * abs(mid) * h + 6.0  # past the largest term
+    k_min = 2.0 * abs(mid) * h + 2.0  # past the largest term, near k = |mid| h
     k = 1
     while k < 200:
-        c *= h / k
+        c *= h * _INV[k]
         if k % 2 == 1:
-            u1 -= he * c * h / (k + 2)
+            u1 -= he * c * h * _INV[k + 2]
         else:
-            p += he * c / (k + 1)
-            u2 += he * c * h2 / (k + 3)
+            p += he * c * _INV[k + 1]
+            u2 += he * c * h2 * _INV[k + 3]
         # |He_k| + |He_(k-1)| bounds the next terms' size (consecutive Hermite polynomials have
         # no common root, so a term that vanishes at a root cannot stop the sum early)
         if k > k_min and (abs(he) + abs(he_prev)) * c <= 1e-17 * p:

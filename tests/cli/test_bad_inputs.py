@@ -137,6 +137,25 @@ CASES = [
     ([*STE, "--n", "1"], "n"),
     ([*STE, "--runs", "0"], "runs"),
     ([*STE, "--n", "100", "--jobs", "0"], "jobs"),
+    # --- compare
+    (["compare", "--bits", "3", "--omega", "2", "--alpha", "1.5", "--sigma", "0.1", "--lam", "-1"], "lam"),
+    (["compare", "--bits", "3", "--omega", "2", "--alpha", "1.5", "--sigma", "0.1", "--lam", "0.1",
+      "--edge-fraction", "2"], "edge_fraction"),
+    (["compare", "--bits", "3", "--omega", "0", "--alpha", "1.5", "--sigma", "0.1", "--lam", "0.1"], "omega"),
+    # --- qat
+    (["qat", "--dataset", "teacher", "--bits", "1", "--out", OUT], "bits"),
+    (["qat", "--dataset", "teacher", "--widths", "8,x", "--out", OUT], "widths"),
+    (["qat", "--dataset", "teacher", "--lrs", "-1", "--out", OUT], "lrs"),
+    (["qat", "--dataset", "nope", "--out", OUT], "dataset"),
+    (["qat", "--dataset", "teacher", "--jobs", "0", "--out", OUT], "jobs"),
+    # --- sgd
+    (["sgd", "--dim", "0"], "dim"),
+    (["sgd", "--lr", "-1"], "gamma"),
+    (["sgd", "--data", "add:x"], "data eps"),
+    (["sgd", "--gradient", "fp:3"], "--runs"),
+    (["sgd", "--runs", "1"], "runs"),
+    (["sgd", "--dim", "1000", "--runs", "100000", "--steps", "100000"], "simulation limit"),
+    (["sgd", "--runs", "4", "--out", ""], "out"),
 ]
 
 

@@ -11,6 +11,21 @@ from ._fp_kernels import _record_state
 
 
 @njit
+def _psi_bin(z, psi_thresholds):
+    """Bin of ``z`` under the input quantizer: a branch-free count of the thresholds ``<= z`` for
+    up to 16 thresholds (random ``z`` defeats branch prediction in a binary search), else a
+    binary search.
+    """
+    n_th = psi_thresholds.shape[0]
+    if n_th > 16:
+        return _count_le(psi_thresholds, z)
+    k = 0
+    for j in range(n_th):
+        k += psi_thresholds[j] <= z
+    return k
+
+
+@njit
 def _ste_run(w0, w_init, levels, thresholds, psi_levels, psi_thresholds, quant_in, c1, c2, eta, sigma,
              n_steps, record_every, rng, eg_rec, m_rec, q_rec, bin_rec, snap_steps, snap_out):
     """One finite-N STE run from the latent weights ``w_init``.
@@ -36,7 +51,7 @@ def _ste_run(w0, w_init, levels, thresholds, psi_levels, psi_thresholds, quant_i
         kk[i] = _count_le(thresholds, w[i])
         z = rng.standard_normal()
         if quant_in:
-            xi = psi_s[_count_le(psi_thresholds, z)]
+            xi = psi_s[_psi_bin(z, psi_thresholds)]
             x[i] = xi
             s += (z * inv) * w0[i] - xi * levels[kk[i]]
         else:
@@ -62,7 +77,7 @@ def _ste_run(w0, w_init, levels, thresholds, psi_levels, psi_thresholds, quant_i
             kk[i] = _shift_bin(kk[i], wi, thresholds)
             z = rng.standard_normal()
             if quant_in:
-                xi = psi_s[_count_le(psi_thresholds, z)]
+                xi = psi_s[_psi_bin(z, psi_thresholds)]
                 x[i] = xi
                 s += (z * inv) * w0[i] - xi * levels[kk[i]]
             else:

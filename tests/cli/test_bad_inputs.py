@@ -137,6 +137,17 @@ CASES = [
     ([*STE, "--n", "1"], "n"),
     ([*STE, "--runs", "0"], "runs"),
     ([*STE, "--n", "100", "--jobs", "0"], "jobs"),
+    ([*STE, "--input-bits", "2"], "input_omega"),
+    ([*STE, "--input-omega", "2"], "input_omega"),
+    ([*STE, "--input-bits", "2.5", "--input-omega", "2"], "input_bits"),
+    ([*STE, "--input-n-p", "0", "--input-omega", "2"], "input_n_p"),
+    ([*STE, "--input-bits", "2", "--input-omega", "-1"], "input_omega"),
+    ([*STE, "--input-bits", "2", "--input-n-p", "2", "--input-omega", "2"], "not allowed"),
+    ([*STE, "--init", "gaussian:0"], "init"),
+    ([*STE, "--init", "uniform"], "init"),
+    ([*STE, "--teacher", "constant:x"], "teacher"),
+    ([*STE, "--teacher", "constant:inf"], "teacher"),
+    ([*STE, "--teacher", "laplace"], "teacher"),
 ]
 
 

@@ -289,3 +289,17 @@ def test_cli_json_quantized_inputs(capsys):
     assert d["eg_stationary"] == pytest.approx(st.eg, rel=1e-12)
     assert d["eg_mean_field"][0] == pytest.approx(0.5 * (1 + c2 * 8 * ndtr(-1.0) + 0.01), rel=1e-12)
     assert len(d["eg_sim"]) == 5
+
+
+def test_quick_seed_figures(tmp_path):
+    from fastq import make_figure
+
+    paths = make_figure("ste_density", tmp_path, quick=True)
+    assert {p.suffix for p in paths} == {".npz", ".json", ".png"}
+    meta = json.loads((tmp_path / "ste_density.json").read_text())
+    # the KS distance of the quick run (600 weights) is within its 99 % sampling quantile
+    assert max(meta["ks_distance"].values()) <= 1.63 / math.sqrt(600)
+    paths = make_figure("ste_maps", tmp_path, quick=True)
+    meta = json.loads((tmp_path / "ste_maps.json").read_text())
+    tp = np.array(meta["plateau_times_eta_c1_over_reach_weights"], dtype=float)
+    assert np.all(np.isfinite(tp)) and np.all(tp > 0)

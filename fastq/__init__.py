@@ -56,7 +56,15 @@ from .sgd import (
     sgd_stability,
     sgd_w_inf,
 )
-from .ste import STEStationaryResult, STETrajectoryResult, ste_mean_field, ste_simulate, ste_stationary
+from .ste import (
+    STEStationaryResult,
+    STETrajectoryResult,
+    eg_drop,
+    input_moments,
+    ste_mean_field,
+    ste_simulate,
+    ste_stationary,
+)
 from .studies import (
     BitBudgetResult,
     CurvesResult,
@@ -94,5 +102,5 @@ __all__ = [
     "compare_map", "curves", "exact_erm", "exact_study", "gaussian_moments", "load_dataset",
     "make_figure", "optimal_omega", "phase_diagram", "ridge", "rs_boundary", "rs_map", "qat_study",
     "simulate_compare", "solve_rs", "state_evolution", "ste_mean_field", "ste_simulate",
-    "ste_stationary", "sweep", "teacher", "train_mlp",
+    "ste_stationary", "sweep", "teacher", "train_mlp", "input_moments", "eg_drop",
 ]

@@ -63,6 +63,11 @@ COMMANDS = {
              "--mc", "1"],
             {"--bits": ["2", "1", "2,x", ""], "--widths": ["4", "0", "4,,5"], "--lrs": ["0.1", "-1", "x"],
              "--epochs": ["1", "0"], "--label-noise": ["0.1", "2", "-1"], "--chunk-size": ["1", "0"]}),
+    "routing": (["--n", "20", "--alpha", "1", "--copies", "2", "--runs", "2", "--n-test", "20", "--bits", "1"],
+                {"--n": ["20", "1", "x", "1e12"], "--alpha": NUM, "--copies": ["2", "0", "65", "x"],
+                 "--p": NUM, "--kernel": ["uniform", "ring", "x"], "--bits": ["0", "1", "2", "9", "x"],
+                 "--rule": ["hebb", "clipped", "ste", "perceptron"], "--model": ["committee", "mlp", "x"],
+                 "--gamma": NUM, "--runs": ["2", "1", "x"], "--seed": ["0", "-1"], "--jobs": ["1", "0", "x"]}),
 }
 
 

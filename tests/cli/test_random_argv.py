@@ -69,6 +69,7 @@ COMMANDS = {
                  "--rule": ["hebb", "clipped", "ste", "perceptron"], "--model": ["committee", "mlp", "x"],
                  "--gamma": NUM, "--runs": ["2", "1", "x"], "--seed": ["0", "-1"], "--jobs": ["1", "0", "x"]}),
 }
+COMMANDS["route"] = COMMANDS["routing"]  # the alias of fastq routing
 
 
 @st.composite

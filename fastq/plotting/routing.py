@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 
@@ -16,7 +17,7 @@ def plot_claims(json_path, png_path):
     """Per setting: the copies' error of the best routed configuration against the baselines
     (means and standard errors over the reported seeds), from ``routing_claims.json``.
     """
-    rows = json.loads(open(json_path).read())["rows"]
+    rows = json.loads(Path(json_path).read_text())["rows"]
     fig, axes = new_figure(1, 1, size=(9.0, 4.5))
     ax = axes[0, 0]
     x = np.arange(len(rows))

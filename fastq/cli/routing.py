@@ -42,6 +42,9 @@ def register(sub):
                    help="hidden units of the networks, integer in [1, 64], odd for the committee (default: 3)")
     g.add_argument("--gamma", type=C._float, default=0.05, metavar="G",
                    help="elastic-coupling strength of the baseline, in (0, 1] (default: 0.05)")
+    g.add_argument("--dataset", choices=("teacher", "digits"), default="teacher",
+                   help="teacher: fresh Gaussian samples of a teacher; digits: scikit-learn's 8x8 digits, 5-9 vs "
+                        "0-4, networks only, needs --n 64 (default: teacher)")
     g.add_argument("--n-test", type=C._float, default=2000, metavar="T",
                    help="test samples, integer >= 10 (default: 2000)")
     g.add_argument("--runs", type=C._float, default=8, metavar="R", help="seeds, integer >= 2 (default: 8)")
@@ -61,7 +64,7 @@ def run(args) -> int:
 
     s = make_routing_setup(args.model, args.rule, n=args.n, alpha=args.alpha, copies=args.copies, p=args.p,
                            kernel=args.kernel, bits=args.bits, omega=args.omega, eta=args.eta,
-                           hidden=args.hidden, n_test=args.n_test)
+                           hidden=args.hidden, n_test=args.n_test, dataset=args.dataset)
     gamma = V.in_range("gamma", args.gamma, 0.0, 1.0, lo_open=True)
     runs = V.integer("runs", args.runs, 2, 100_000)
     seed = V.integer("seed", args.seed, 0)

@@ -6,6 +6,8 @@ not depend on M, p, the kernel or the number of workers):
 * ``(0,)`` teacher: perceptron ``w0 = where(random(N) < 1/2, -1, 1)``; networks
   ``W0 = standard_normal((K, N))`` then (mlp) ``v0 = standard_normal(K)``;
 * ``(1,)`` test set: ``standard_normal((n_test, N))``;
+* digits (networks): the teacher stream shuffles the 1797 images (``permutation``), the first
+  1297 train and the rest test; copy ``a`` draws its step's image by ``integers(0, 1297)``;
 * ``(2,)`` routing draws (used inside the kernel; see ``_kernels``);
 * ``(3, a)`` copy ``a``: first its initial hidden states ``init * standard_normal(N)`` (networks:
   ``(K, N)``), then one sample ``standard_normal(N)`` per step.
@@ -95,14 +97,18 @@ class _State:
             self.w0 = np.where(teach.random(n) < 0.5, -1.0, 1.0)
             self.h = np.stack([s.init * g.standard_normal(n) for g in self.gens])
         else:
-            self.W0 = teach.standard_normal((k, n))
-            self.v0 = np.ones(k) if s.model == "committee" else teach.standard_normal(k)
+            if s.dataset == "digits":
+                self.Xtr, self.ytr, self.X_test, self.y_test = _digits(teach)
+            else:
+                self.W0 = teach.standard_normal((k, n))
+                self.v0 = np.ones(k) if s.model == "committee" else teach.standard_normal(k)
             self.h = np.stack([s.init * g.standard_normal((k, n)) for g in self.gens])
             self.hv = np.ones((m, k))
             self.wv = self.quant(self.hv) if s.model == "mlp" else self.hv.copy()
         self.w = self.quant(self.h)
-        self.X_test = _rng(ss, 1).standard_normal((s.n_test, n))
-        self.y_test = self.labels(self.X_test)
+        if s.dataset != "digits":
+            self.X_test = _rng(ss, 1).standard_normal((s.n_test, n))
+            self.y_test = self.labels(self.X_test)
 
     def quant(self, h):
         if not self.quantized:
@@ -116,6 +122,21 @@ class _State:
         return _sign(_sign(X @ self.W0.T) @ self.v0)
 
 
+def _digits(g):
+    """scikit-learn's digits shuffled by ``g``: standardized (train statistics), labels +-1 (5-9: +1)."""
+    from sklearn.datasets import load_digits
+
+    from .spec import DIGITS_TRAIN
+
+    X, y = load_digits(return_X_y=True)
+    perm = g.permutation(X.shape[0])
+    X, y = X[perm].astype(np.float64), np.where(y[perm] >= 5, 1.0, -1.0)
+    mu, sd = X[:DIGITS_TRAIN].mean(axis=0), X[:DIGITS_TRAIN].std(axis=0)
+    sd[sd == 0] = 1.0
+    X = (X - mu) / sd
+    return X[:DIGITS_TRAIN], y[:DIGITS_TRAIN], X[DIGITS_TRAIN:], y[DIGITS_TRAIN:]
+
+
 def _advance(st: _State, s: RoutingSetup, n_steps: int) -> None:
     """Draw the copies' samples block by block and run the routed kernel over ``n_steps``."""
     m, n = s.copies, s.n
@@ -124,9 +145,15 @@ def _advance(st: _State, s: RoutingSetup, n_steps: int) -> None:
     while done < n_steps:
         b = min(block, n_steps - done)
         X = np.empty((b, m, n))
-        for a in range(m):
-            X[:, a, :] = st.gens[a].standard_normal((b, n))
-        Y = st.labels(X)
+        if s.dataset == "digits":
+            Y = np.empty((b, m))
+            for a in range(m):
+                idx = st.gens[a].integers(0, st.Xtr.shape[0], size=b)
+                X[:, a, :], Y[:, a] = st.Xtr[idx], st.ytr[idx]
+        else:
+            for a in range(m):
+                X[:, a, :] = st.gens[a].standard_normal((b, n))
+            Y = st.labels(X)
         if s.model == "perceptron":
             rule = K.RULE_HEBB if s.rule == "hebb" else K.RULE_PERCEPTRON
             K._perceptron_steps(st.h, st.w, X, Y, rule, s.eta / math.sqrt(n), st.quantized, st.levels,
@@ -152,7 +179,7 @@ def _errors(st: _State, s: RoutingSetup):
         per = np.array([eg_of(st.w[a]) for a in range(s.copies)])
         out = st.X_test @ st.w.T
         return per, eg_of(st.w.mean(axis=0)), float(np.mean(_vote(_sign(out), out) != st.y_test))
-    out = np.empty((s.n_test, s.copies))
+    out = np.empty((st.X_test.shape[0], s.copies))
     for a in range(s.copies):
         out[:, a] = np.tanh(st.X_test @ st.w[a].T / math.sqrt(s.n)) @ st.wv[a] / s.hidden
     per = np.mean(_sign(out) != st.y_test[:, None], axis=0)

@@ -27,6 +27,10 @@ from ..quantizers import Quantizer
 MODELS = ("perceptron", "committee", "mlp")
 RULES = {"perceptron": ("hebb", "perceptron", "clipped"), "committee": ("ste",), "mlp": ("ste",)}
 KERNELS = ("uniform", "ring")
+DATASETS = ("teacher", "digits")
+#: digits: 8x8 images, the first DIGITS_TRAIN of a seeded shuffle train, the rest test
+DIGITS_N = 64
+DIGITS_TRAIN = 1297
 MAX_COPIES = 64
 MAX_N = 100_000
 MAX_HIDDEN = 64
@@ -46,7 +50,10 @@ class RoutingSetup:
     probability; kernel : "uniform" or "ring"; bits : 0 real, 1 binary, >= 2 b-bit uniform;
     omega : outermost level; eta : learning rate; gamma : elastic coupling (0 = none); init :
     standard deviation of the initial hidden states; hidden : K (committee / mlp); n_test : test
-    samples for the vote (perceptron) and the test errors (committee / mlp).
+    samples for the vote (perceptron) and the test errors (committee / mlp); dataset : "teacher"
+    (fresh Gaussian samples) or "digits" (networks only: scikit-learn's 8x8 digits, label +1 for
+    digits 5-9 and -1 for 0-4, N = 64; each step draws a training image uniformly with replacement
+    from 1297, the test error is on the other 500).
     """
 
     model: str
@@ -63,6 +70,7 @@ class RoutingSetup:
     init: float
     hidden: int
     n_test: int
+    dataset: str = "teacher"
 
     @property
     def quantizer(self) -> Quantizer | None:
@@ -103,6 +111,14 @@ def routing_quantizer(bits, omega) -> Quantizer | None:
     return Quantizer.from_bits(bits, omega)
 
 
+def _require_sklearn():
+    import importlib.util
+
+    if importlib.util.find_spec("sklearn") is None:
+        raise V.FastqInputError("dataset digits needs scikit-learn: pip install fastq[data] "
+                                "(read from the installed package, never downloaded)")
+
+
 def _choice(name, value, allowed):
     if value not in allowed:
         raise V.FastqInputError(f"{name} must be one of {', '.join(allowed)} (got {value!r})")
@@ -111,7 +127,7 @@ def _choice(name, value, allowed):
 
 def make_routing_setup(model="perceptron", rule=None, *, n=200, alphas=None, alpha=None, copies=4,
                        p=0.5, kernel="uniform", bits=0, omega=1.0, eta=None, gamma=0.0, init=None,
-                       hidden=3, n_test=2000) -> RoutingSetup:
+                       hidden=3, n_test=2000, dataset="teacher") -> RoutingSetup:
     """Validate a routed-training setting (one line naming the parameter on bad input).
 
     ``alpha`` (the last recorded value) or ``alphas`` (all of them) must be given; ``rule``
@@ -148,8 +164,15 @@ def make_routing_setup(model="perceptron", rule=None, *, n=200, alphas=None, alp
     if model == "committee" and hidden % 2 == 0:
         raise V.FastqInputError(f"hidden must be odd for the committee machine (got {hidden})")
     n_test = V.integer("n_test", n_test, 10, 1_000_000)
+    dataset = _choice("dataset", dataset, DATASETS)
+    if dataset == "digits":
+        if model == "perceptron":
+            raise V.FastqInputError("dataset must be teacher for the perceptron (got 'digits')")
+        if n != DIGITS_N:
+            raise V.FastqInputError(f"n must be {DIGITS_N} for the digits data set (got {n})")
+        _require_sklearn()
     s = RoutingSetup(model, rule, n, alphas, copies, p, kernel, bits, omega, eta, gamma, init,
-                     hidden if model != "perceptron" else 1, n_test)
+                     hidden if model != "perceptron" else 1, n_test, dataset)
     work = float(copies) * steps[-1] * s.n_params
     if work > MAX_WORK:
         raise V.FastqInputError(f"copies * steps * parameters = {work:.3g} exceeds {MAX_WORK:.0e} "

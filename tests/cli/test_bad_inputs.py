@@ -143,6 +143,8 @@ CASES = [
     (["routing", "--n", "100000", "--alpha", "1000", "--copies", "64"], "copies"),
     (["routing", "--out", OUT, "--eta", "-1"], "eta"),
     (["route", "--kernel", "ring", "--p", "nan"], "p"),
+    (["routing", "--model", "mlp", "--dataset", "digits", "--n", "50"], "n"),
+    (["routing", "--dataset", "digits", "--n", "64"], "dataset"),
     # --- ste
     ([*STE, "--eta", "2"], "eta"),
     ([*STE, "--eta", "0"], "eta"),

@@ -56,3 +56,14 @@ def test_bad_setting_is_refused(kw, word):
         base.pop("alpha")
     with pytest.raises(FastqInputError, match=word):
         route(**base)
+
+
+def test_digits_mlp_learns_and_p0_is_independent():
+    pytest.importorskip("sklearn")
+    kw = dict(model="mlp", dataset="digits", n=64, hidden=4, alphas=(2.0, 20.0), copies=2, n_test=10)
+    r0 = route(p=0.0, seed=3, **kw)
+    one = route(p=0.0, seed=3, **{**kw, "copies": 1})
+    assert np.array_equal(r0.eg[:, 0], one.eg[:, 0])  # copy 0 is the one-model run
+    assert r0.eg_copies[-1] < 0.25  # 5-9 vs 0-4 is learnt (chance is about 0.5)
+    with pytest.raises(FastqInputError, match="n must be 64"):
+        route(p=0.0, seed=3, **{**kw, "n": 20})

@@ -40,6 +40,18 @@ from .qat import (
 from .qat import train as train_mlp
 from .quantizers import Quantizer
 from .replica import NoFiniteSolution, RSResult, SEResult, ridge, rs_map, solve_rs, state_evolution
+from .routing import (
+    RoutingComparisonResult,
+    RoutingResult,
+    RoutingSetup,
+    RoutingStudyResult,
+    hebb_eg,
+    hebb_overlap,
+    make_routing_setup,
+    route,
+    route_compare,
+    routing_study,
+)
 from .sgd import (
     IntFpEquivalenceResult,
     QuantizerLevelsResult,
@@ -103,4 +115,6 @@ __all__ = [
     "make_figure", "optimal_omega", "phase_diagram", "ridge", "rs_boundary", "rs_map", "qat_study",
     "simulate_compare", "solve_rs", "state_evolution", "ste_mean_field", "ste_simulate",
     "ste_stationary", "sweep", "teacher", "train_mlp", "input_moments", "eg_drop",
+    "RoutingComparisonResult", "RoutingResult", "RoutingSetup", "RoutingStudyResult", "hebb_eg",
+    "hebb_overlap", "make_routing_setup", "route", "route_compare", "routing_study",
 ]

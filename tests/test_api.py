@@ -68,6 +68,15 @@ CALLS = {
     "quantizer_levels": "fastq.quantizer_levels('int:4:2', 1.0, samples=1000).eps_add",
     "int_fp_equivalence": ("float(np.nansum(fastq.int_fp_equivalence(2.0, 20, mantissa=(2, 3), steps=100)"
                            ".int_bits))"),
+    "route": ("float(fastq.route(rule='clipped', bits=1, n=20, alpha=1.0, copies=2, p=0.5, seed=1, "
+              "n_test=20).eg_copies[-1])"),
+    "route_compare": ("fastq.route_compare(rule='hebb', n=20, alpha=1.0, copies=2, p=0.5, runs=2, seed=1, "
+                      "n_test=20).values['eg_copies']"),
+    "routing_study": ("float(fastq.routing_study(n=20, alphas=(1.0,), copies=(2,), ps=(0.0, 0.5), gammas=(0.1,), "
+                      "seeds=2, n_test=20).data['eg_copies'].sum())"),
+    "make_routing_setup": "fastq.make_routing_setup('mlp', n=10, alpha=2.0, hidden=2).n_params",
+    "hebb_overlap": "float(fastq.hebb_overlap(2.0, bits=2)[0])",
+    "hebb_eg": "float(fastq.hebb_eg(2.0)[0])",
     "train_mlp": ("float(fastq.train_mlp(fastq.MLPSpec((20, 4, 4), bits=2), "
                   "fastq.load_dataset('teacher', n_train=30, n_test=30).X_train, "
                   "fastq.load_dataset('teacher', n_train=30, n_test=30).y_train, "

@@ -128,6 +128,23 @@ CASES = [
     (["figures", "--group", "nope", "--out", OUT], "group"),
     (["figures", "--jobs", "0", "--out", OUT], "jobs"),
     (["figures", "--out", ""], "out"),
+    # --- routing
+    (["routing", "--p", "1.5"], "p"),
+    (["routing", "--copies", "0"], "copies"),
+    (["routing", "--n", "1"], "n"),
+    (["routing", "--alpha", "0"], "alpha"),
+    (["routing", "--bits", "9"], "bits"),
+    (["routing", "--bits", "0", "--rule", "clipped"], "bits"),
+    (["routing", "--model", "committee", "--hidden", "2"], "hidden"),
+    (["routing", "--model", "mlp", "--rule", "hebb"], "rule"),
+    (["routing", "--gamma", "0"], "gamma"),
+    (["routing", "--runs", "1"], "runs"),
+    (["routing", "--jobs", "0"], "jobs"),
+    (["routing", "--n", "100000", "--alpha", "1000", "--copies", "64"], "copies"),
+    (["routing", "--out", OUT, "--eta", "-1"], "eta"),
+    (["route", "--kernel", "ring", "--p", "nan"], "p"),
+    (["routing", "--model", "mlp", "--dataset", "digits", "--n", "50"], "n"),
+    (["routing", "--dataset", "digits", "--n", "64"], "dataset"),
     # --- ste
     ([*STE, "--eta", "2"], "eta"),
     ([*STE, "--eta", "0"], "eta"),
@@ -187,13 +204,15 @@ def no_work(monkeypatch):
     import fastq.parallel
     import fastq.replica.saddle
     import fastq.replica.se
+    import fastq.routing.study
     import fastq.ste.mean_field
     import fastq.ste.stationary
 
     for mod, name in [(fastq.parallel, "parallel_map"), (fastq.checkpoints, "parallel_map"),
                       (fastq.replica.saddle, "_solve"), (fastq.replica.se, "_se"),
                       (fastq.exact.solver, "_sphere_decode"), (fastq.figures, "make"),
-                      (fastq.ste.stationary, "_stationary_rhs"), (fastq.ste.mean_field, "_fp_solve")]:
+                      (fastq.ste.stationary, "_stationary_rhs"), (fastq.ste.mean_field, "_fp_solve"),
+                      (fastq.routing.study, "_simulate")]:
         monkeypatch.setattr(mod, name, _trip)
 
 

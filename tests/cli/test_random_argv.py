@@ -71,7 +71,13 @@ COMMANDS = {
              "--lr": NUM, "--steps": ["20", "-1", "x"], "--checkpoints": ["4", "0"],
              "--data": ["add:0.1", "mult:0.1", "int:4", "fp:3", "add:-1", "int:1", "x"],
              "--gradient": ["mult:0.2", "fp:99", ""], "--runs": ["0", "2", "-1"], "--seed": ["0", "-1"]}),
+    "routing": (["--n", "20", "--alpha", "1", "--copies", "2", "--runs", "2", "--n-test", "20", "--bits", "1"],
+                {"--n": ["20", "1", "x", "1e12"], "--alpha": NUM, "--copies": ["2", "0", "65", "x"],
+                 "--p": NUM, "--kernel": ["uniform", "ring", "x"], "--bits": ["0", "1", "2", "9", "x"],
+                 "--rule": ["hebb", "clipped", "ste", "perceptron"], "--model": ["committee", "mlp", "x"],
+                 "--gamma": NUM, "--runs": ["2", "1", "x"], "--seed": ["0", "-1"], "--jobs": ["1", "0", "x"]}),
 }
+COMMANDS["route"] = COMMANDS["routing"]  # the alias of fastq routing
 
 
 @st.composite

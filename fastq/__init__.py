@@ -79,12 +79,14 @@ from .ste import (
 )
 from .studies import (
     BitBudgetResult,
+    CostEstimate,
     CurvesResult,
     OmegaOptimumResult,
     PhaseDiagramResult,
     SweepResult,
     bit_budget,
     curves,
+    estimate_sweep,
     optimal_omega,
     phase_diagram,
     rs_boundary,
@@ -114,7 +116,7 @@ __all__ = [
     "compare_map", "curves", "exact_erm", "exact_study", "gaussian_moments", "load_dataset",
     "make_figure", "optimal_omega", "phase_diagram", "ridge", "rs_boundary", "rs_map", "qat_study",
     "simulate_compare", "solve_rs", "state_evolution", "ste_mean_field", "ste_simulate",
-    "ste_stationary", "sweep", "teacher", "train_mlp", "input_moments", "eg_drop",
+    "ste_stationary", "sweep", "teacher", "train_mlp", "input_moments", "eg_drop", "CostEstimate", "estimate_sweep",
     "RoutingComparisonResult", "RoutingResult", "RoutingSetup", "RoutingStudyResult", "hebb_eg",
     "hebb_overlap", "make_routing_setup", "route", "route_compare", "routing_study",
 ]

@@ -24,6 +24,8 @@ CALLS = {
     "solve_rs": "fastq.solve_rs(fastq.Quantizer.uniform(6, 1.5, 0.1), 1.5, 0.01, 1.0).eg",
     "rs_map": "fastq.rs_map(fastq.Quantizer.uniform(6, 1.5, 0.1), 1.0, 0.2, 1.5, 0.01, 1.0)['eg']",
     "ridge": "fastq.ridge(1.5, 0.01, 1.0).eg",
+    "estimate_sweep": ("fastq.estimate_sweep(n_p=[2, 3], omega=[1.0, 2.0], alpha=1.5, sigma=0.01, lam=0.0)"
+                       ".memory_bytes"),
     "sweep": "float(fastq.sweep(n_p=[2, 3], omega=[1.0, 2.0], alpha=1.5, sigma=0.01, lam=0.0)['eg'].sum())",
     "phase_diagram": "fastq.phase_diagram(n_p=[2, 3], omega=[1.0, 2.0], kappa_map=False).rs_fraction",
     "rs_boundary": ("len(fastq.rs_boundary(fastq.phase_diagram(n_p=[2, 6], omega=np.linspace(0.5, 4, 8), "

@@ -35,6 +35,26 @@ def _ramp_ends(thresholds, eps):
 
 
 @njit
+def _ramp_sum(w, lo, hi, levels, thresholds, eps):
+    """``(phi_eps(w), phi_eps'(w))`` given the ramps ``k < lo`` fully on and ``lo <= k < hi``
+    partly on: ``levels[lo] + sum_k D_k clip((w - t_k)/eps + 1/2, 0, 1)`` and ``sum_k D_k / eps``.
+    The one place the ramp shape is written (pointwise kernels and the piece table use it).
+    """
+    val = levels[lo]
+    s = 0.0
+    for k in range(lo, hi):
+        u = (w - thresholds[k]) / eps + 0.5
+        if u > 1.0:
+            u = 1.0
+        elif u < 0.0:
+            u = 0.0
+        dk = levels[k + 1] - levels[k]
+        val += dk * u
+        s += dk
+    return val, s / eps
+
+
+@njit
 def _piece_table(levels, thresholds, eps):
     """phi_eps as an explicit piecewise-linear function of w.
 
@@ -80,17 +100,5 @@ def _piece_table(levels, thresholds, eps):
             lo += 1
         while hi < n and thresholds[hi] < c + half:
             hi += 1
-        val = levels[lo]
-        sl = 0.0
-        for k in range(lo, hi):
-            u = (c - thresholds[k]) / eps + 0.5
-            if u > 1.0:
-                u = 1.0
-            elif u < 0.0:
-                u = 0.0
-            dk = levels[k + 1] - levels[k]
-            val += dk * u
-            sl += dk
-        value[j] = val
-        slope[j] = sl / eps
+        value[j], slope[j] = _ramp_sum(c, lo, hi, levels, thresholds, eps)
     return breaks, value, slope, centre

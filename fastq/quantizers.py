@@ -25,7 +25,7 @@ import numpy as np
 
 from . import _validate as V
 from ._jit import njit
-from ._pieces import _piece_table
+from ._pieces import _piece_table, _ramp_sum
 
 #: Largest number of sub-intervals accepted (16 bits for uniform).
 MAX_N_P_UNIFORM = 2**16 - 2
@@ -153,18 +153,7 @@ def _phi_dphi(w, levels, thresholds, eps):
     half = 0.5 * eps
     lo = _count_le(thresholds, w - half)  # ramps fully switched on
     hi = _count_lt(thresholds, w + half)  # ramps at least partly on
-    val = levels[lo]
-    s = 0.0
-    for k in range(lo, hi):
-        u = (w - thresholds[k]) / eps + 0.5
-        if u > 1.0:
-            u = 1.0
-        elif u < 0.0:
-            u = 0.0
-        dk = levels[k + 1] - levels[k]
-        val += dk * u
-        s += dk
-    return val, s / eps
+    return _ramp_sum(w, lo, hi, levels, thresholds, eps)
 
 
 @njit

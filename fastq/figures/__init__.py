@@ -8,7 +8,8 @@ next to the PNG in ``out_dir`` and returns the written paths.  ``quick=True`` us
 its JSON.  Groups:
 
 * ``replica`` -- the ten figures of Kashiwamura, Sakata & Imaizumi (2024), ``fig01`` .. ``fig10``;
-* ``ste`` -- online STE training (``ste_trajectories``, ``ste_stationary``);
+* ``ste`` -- online STE training (``ste_trajectories``, ``ste_stationary``; with quantized inputs
+  as in the seed paper: ``ste_density``, ``ste_maps``);
 * ``qgen`` -- quantization as noise and QAT generalization (``qgen_map``, ``qgen_alpha``,
   ``qgen_validation``, ``qgen_study``);
 * ``sgd`` -- quantized SGD in linear regression (risk curves, dimension, batch, spectrum, INT vs

@@ -20,6 +20,15 @@ def test_catalogue_lists_every_paper_figure_and_every_group():
     assert figures.find("2")[1] is figures.find("fig02")[1]
 
 
+def test_help_names_every_group():
+    from fastq.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    text = " ".join(sub.choices["figures"].format_help().split())
+    for group in figures.GROUPS:
+        assert f"'{group}'" in text and group in text.split("--group")[-1]
+
+
 @pytest.fixture(scope="module")
 def quick_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("figs")

@@ -25,8 +25,9 @@ def test_help_names_every_group():
 
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     text = " ".join(sub.choices["figures"].format_help().split())
+    option = text[text.index("figure groups to make:"):][:120]
     for group in figures.GROUPS:
-        assert f"'{group}'" in text and group in text.split("--group")[-1]
+        assert f"'{group}'" in text and group in option
 
 
 @pytest.fixture(scope="module")

@@ -32,6 +32,11 @@ OPT = ["optimize", "--bits", "3", *M]
 
 #: (argv, a word the one-line message must contain)
 CASES = [
+    # --- rsb
+    (["rsb", "--n-p", "2", "--omega", "0", *M], "omega"),
+    (["rsb", "--n-p", "0", "--omega", "1", *M], "n_p"),
+    (["rsb", "--bits", "2.5", "--omega", "1", *M], "bits"),
+    (["rsb", "--n-p", "2", "--omega", "1", "--alpha", "-1", "--sigma", "0.01", "--lam", "0.01"], "alpha"),
     # --- rs
     (["rs", "--bits", "1100", "--omega", "1", *M], "bits"),
     (["rs", "--bits", "2.5", "--omega", "1", *M], "bits"),

@@ -11,7 +11,7 @@ Given them (``L = 1 + chi + mu Delta``, ``g0 = rho - 2 m + Q - Delta + sigma^2``
 and the site averages of :mod:`fastq.replica._rsb_map` (inner exact, outer by Gauss-Legendre)
 give the new values ``Q = E<d^2>``, ``Delta = Q - E<d>^2``, ``chi = E[z0 <d>] / H0 - mu Delta``,
 ``m = mhat rho E[z0 <d>] / H0``.  The ground-state energy per weight at the fixed point is the
-replica functional (:func:`_energy`); the physical ``mu`` maximizes it (zero complexity).
+replica functional (:func:`functional`); the physical ``mu`` maximizes it (zero complexity).
 ``mu = 0`` is replica symmetry exactly, whatever ``Delta``.
 """
 from __future__ import annotations
@@ -46,7 +46,20 @@ def _outer_rule(theta, h0_total, h1, thresholds, n_nodes):
     return gauss_legendre(b[:-1], b[1:], n_nodes)
 
 
+class _OutOfDomain(Exception):
+    """An iterate left the domain of the functional (chi <= -1, Delta < 0, Q <= 0 or g0 <= 0)."""
+
+
+def _in_domain(state, model):
+    chi, delta, q, m = state
+    g0 = model[3] - 2.0 * m + q - delta + model[1] ** 2
+    return bool(np.all(np.isfinite(state)) and chi > -1.0 and delta >= 0.0 and q > 0.0 and g0 > 0.0)
+
+
 def _fields(state, mu, alpha, sigma, lam, rho):
+    """Conjugates at ``state`` (the stationarity conditions of the energetic part, docs/rsb.md)."""
+    if not _in_domain(state, (alpha, sigma, lam, rho)):
+        raise _OutOfDomain
     chi, delta, q, m = state
     L = 1.0 + chi + mu * delta
     g0 = rho - 2.0 * m + q - delta + sigma**2
@@ -57,17 +70,28 @@ def _fields(state, mu, alpha, sigma, lam, rho):
     return L, g0, mhat, h0sq, h1sq, theta, math.sqrt(mhat**2 * rho + h0sq)
 
 
-def _moments(quantizer, state, mu, model, n_nodes):
-    alpha, sigma, lam, rho = model
-    L, g0, mhat, h0sq, h1sq, theta, H0 = _fields(state, mu, alpha, sigma, lam, rho)
-    h1 = math.sqrt(max(h1sq, 0.0))
+def _site_averages(quantizer, theta, H0, h1, mu, rule):
+    """``(Q, q0, S, F, dens)`` of the site problem; ``h1`` is floored at ``1e-12 H0`` (Delta = 0
+    is then the hard RS average to ~1e-12).
+    """
+    h1 = max(h1, 1e-12 * H0)
     th = np.asarray(quantizer.thresholds, dtype=np.float64)
-    nodes, weights = _outer_rule(theta, H0, h1, th, n_nodes)
+    nodes, weights = rule if rule is not None else _outer_rule(theta, H0, h1, th, 10)
     dens = np.empty(th.size)
     Q, q0, S, F = _rsb_moments(H0, h1, mu, theta, np.asarray(quantizer.levels, dtype=np.float64),
                                th, nodes, weights, dens)
+    return Q, q0, S, F, dens
+
+
+def _moments(quantizer, state, mu, model, n_nodes):
+    alpha, sigma, lam, rho = model
+    L, g0, mhat, h0sq, h1sq, theta, H0 = _fields(state, mu, alpha, sigma, lam, rho)
+    h1 = math.sqrt(h1sq)
+    rule = _outer_rule(theta, H0, max(h1, 1e-12 * H0), np.asarray(quantizer.thresholds, dtype=np.float64),
+                       n_nodes)
+    Q, q0, S, F, dens = _site_averages(quantizer, theta, H0, h1, mu, rule)
     return {"Q": Q, "q0": q0, "S": S, "F": F, "dens": dens, "theta": theta, "H0": H0, "mhat": mhat,
-            "h0sq": h0sq, "h1sq": h1sq, "L": L, "g0": g0}
+            "h0sq": h0sq, "h1sq": h1sq, "L": L, "g0": g0, "rule": rule}
 
 
 def _update(quantizer, state, mu, model, n_nodes):
@@ -78,37 +102,63 @@ def _update(quantizer, state, mu, model, n_nodes):
     return np.array([chi, delta, mo["Q"], m]), mo
 
 
-def _energy(state, mu, model, mo):
-    """Replica functional at a fixed point: energetic (square loss) + entropic (site) terms."""
+def functional(quantizer, x, mu, model, rule):
+    """The zero-temperature 1RSB functional f (docs/rsb.md, eq. F) at arbitrary arguments.
+
+    ``x = (Q, m, chi, Delta, theta, mhat, h0sq, h1sq)``: the order parameters and their conjugates
+    (``theta`` includes ``lam``).  ``rule = (nodes, weights)`` is the outer z0 rule.  The fixed
+    point of the map is a stationary point of f in all eight arguments; its value there is the
+    energy.  Returns ``nan`` outside the domain.
+    """
     alpha, sigma, lam, rho = model
-    chi, delta, q, m = state
+    q, m, chi, delta, theta, mhat, h0sq, h1sq = (float(v) for v in x)
+    g0 = rho - 2.0 * m + q - delta + sigma**2
+    if not (chi > -1.0 and delta >= 0.0 and h0sq >= 0.0 and h1sq >= 0.0 and 1.0 + chi + mu * delta > 0.0):
+        return math.nan
+    L = 1.0 + chi + mu * delta
     if mu > 0.0:
-        ener = alpha * (math.log1p(mu * delta / (1.0 + chi)) / (2.0 * mu) + mo["g0"] / (2.0 * mo["L"]))
+        ener = alpha * (math.log1p(mu * delta / (1.0 + chi)) / (2.0 * mu) + g0 / (2.0 * L))
     else:
-        ener = alpha * (delta + mo["g0"]) / (2.0 * (1.0 + chi))
-    qhat = alpha / mo["L"] + mu * mo["h1sq"]
-    ent = (-qhat * q / 2.0 + mo["mhat"] * m + (mo["h0sq"] + mo["h1sq"]) * chi / 2.0
-           + mu / 2.0 * (mo["h0sq"] * delta + mo["h1sq"] * q) + mo["F"])
-    return ener + ent
+        ener = alpha * (delta + g0) / (2.0 * (1.0 + chi))
+    H0 = math.sqrt(mhat**2 * rho + h0sq)
+    F = _site_averages(quantizer, theta, H0, math.sqrt(h1sq), mu, rule)[3]
+    return (ener - (theta - lam) * q / 2.0 + mhat * m + (h0sq + h1sq) * chi / 2.0
+            + mu / 2.0 * (h1sq * q + h0sq * delta) + F)
+
+
+def _energy(quantizer, state, mu, model, mo):
+    """The functional at a fixed point (conjugates from the state, same outer rule)."""
+    chi, delta, q, m = state
+    x = (q, m, chi, delta, mo["theta"], mo["mhat"], mo["h0sq"], mo["h1sq"])
+    return functional(quantizer, x, mu, model, mo["rule"])
 
 
 def fixed_point(quantizer, mu, model, start, *, tol=1e-11, max_iter=4000, damping=0.5, n_nodes=10):
     """Damped iteration of the 1RSB map at fixed ``mu`` from ``start = (chi, Delta, Q, m)``.
 
-    Returns ``(state, moments, converged, iterations, residual)``.
+    A step that would leave the domain (chi <= -1, Delta < 0, Q <= 0, g0 <= 0) is halved until it
+    stays inside (the domain is convex).  Returns ``(state, moments, status, iterations, residual)``
+    with status ``converged``, ``max_iter`` or ``diverged`` (non-finite map, or the start outside
+    the domain); ``moments`` is None when diverged.
     """
     x = np.asarray(start, dtype=np.float64)
     res = math.inf
-    for it in range(1, max_iter + 1):
-        new, mo = _update(quantizer, x, mu, model, n_nodes)
-        if not np.all(np.isfinite(new)):
-            return x, mo, False, it, math.inf
-        res = float(np.max(np.abs(new - x) / np.maximum(1.0, np.abs(x))))
-        x = (1.0 - damping) * x + damping * new
-        if res <= tol:
+    try:
+        for it in range(1, max_iter + 1):
             new, mo = _update(quantizer, x, mu, model, n_nodes)
-            return x, mo, True, it, res
-    return x, mo, False, max_iter, res
+            if not np.all(np.isfinite(new)):
+                return x, None, "diverged", it, math.inf
+            res = float(np.max(np.abs(new - x) / np.maximum(1.0, np.abs(x))))
+            step = damping
+            while not _in_domain(x + step * (new - x), model) and step > 1e-6:
+                step *= 0.5
+            x = x + step * (new - x)
+            if res <= tol:
+                new, mo = _update(quantizer, x, mu, model, n_nodes)
+                return x, mo, "converged", it, res
+        return x, mo, "max_iter", max_iter, res
+    except _OutOfDomain:
+        return x, None, "diverged", 0, math.inf
 
 
 @dataclass(frozen=True)
@@ -158,19 +208,29 @@ def _rs_energy(rs, alpha, lam):
 def energy_at_mu(quantizer, mu, alpha, sigma, lam, rho=1.0, *, start=None, n_nodes=10):
     """The 1RSB fixed point and energy at a given ``mu >= 0`` (for scans and tests).
 
-    Returns a dict with energy, eg, Q, m, chi, delta, converged, iterations and ``state``.
+    Returns a dict with energy, eg, Q, m, chi, delta, converged, status, iterations and
+    ``state``; when the iteration did not converge the numbers are the last iterate (energy nan
+    if it has no moments) and ``converged`` is False.
     """
     q = _hard(quantizer)
     model = V.model(alpha, sigma, lam, rho)
     mu = V.nonnegative("mu", mu)
     if start is None:
         rs = solve_rs(q, *model)
-        start = (rs.chi, 0.3 * rs.Q, rs.Q, rs.m)
-    x, mo, ok, it, res = fixed_point(q, mu, model, start, n_nodes=n_nodes)
+        start = _start(rs)
+    x, mo, status, it, res = fixed_point(q, mu, model, start, n_nodes=n_nodes)
     chi, delta, qq, m = x
-    return {"energy": _energy(x, mu, model, mo), "eg": 0.5 * (qq - 2 * m + model[3] + model[1] ** 2),
+    energy = _energy(q, x, mu, model, mo) if mo is not None else math.nan
+    ok = status == "converged" and math.isfinite(energy)
+    return {"energy": energy, "eg": 0.5 * (qq - 2 * m + model[3] + model[1] ** 2),
             "Q": qq, "m": m, "chi": chi, "delta": delta, "mu": mu, "converged": ok,
+            "status": status if ok or status != "converged" else "diverged",
             "iterations": it, "residual": res, "state": x, "moments": mo}
+
+
+def _start(rs):
+    """Start at the RS point with Delta = 0.3 min(Q, 2 Eg): inside the domain (g0 = 2 Eg - Delta > 0)."""
+    return (rs.chi, 0.3 * min(rs.Q, 2.0 * rs.eg), rs.Q, rs.m)
 
 
 def _hard(quantizer):
@@ -187,55 +247,68 @@ def solve_rsb(quantizer: Quantizer, alpha, sigma, lam, rho=1.0, *, mu_grid=None,
     bounded Brent search around the best point.  The edge width of ``quantizer`` is ignored
     (hard levels, as for the exact minimizer).  ``n_nodes`` Gauss-Legendre nodes per outer
     interval; the result is recomputed with ``2 n_nodes`` and the change is ``quad_error``.
+    Fixed points with chi < 0 (q1 > Q) are not physical and are excluded.  Failures are statuses,
+    never exceptions: ``diverged``/``max_iter`` (no valid fixed point, numbers nan), ``mu_at_edge``
+    (the best valid mu is at an end of the grid or next to an invalid point), ``max_iter`` also
+    when doubling the outer rule changes the result by more than 1e-7.
     """
     q = _hard(quantizer)
     model = V.model(alpha, sigma, lam, rho)
     n_nodes = V.integer("n_nodes", n_nodes, 2, 200)
     grid = np.geomspace(0.1, 500.0, 16) if mu_grid is None else np.asarray(mu_grid, dtype=np.float64)
+    if grid.ndim != 1 or grid.size < 3 or not np.all(np.isfinite(grid)) or np.any(grid <= 0) \
+            or np.any(np.diff(grid) <= 0):
+        raise V.FastqInputError(f"mu_grid must be >= 3 increasing finite values > 0 (got {mu_grid!r})")
     rs = solve_rs(q, *model)
     e_rs = _rs_energy(rs, model[0], model[2])
-    start = (rs.chi, 0.3 * rs.Q, rs.Q, rs.m)
-    cache = {}
 
     def run(mu, st):
-        r = energy_at_mu(q, mu, *model, start=st, n_nodes=n_nodes)
-        cache[float(mu)] = r
-        return r
+        return energy_at_mu(q, mu, *model, start=st, n_nodes=n_nodes)
 
-    scan, st = [], start
+    scan, st = [], _start(rs)
     for mu in grid:
         r = run(mu, st)
         scan.append(r)
-        if r["converged"] and r["delta"] > 1e-9:
+        if _valid(r) and r["delta"] > 1e-9:
             st = r["state"]
-    ok = [r for r in scan if r["converged"]]
-    if not ok:
-        return _failed(rs, e_rs)
-    best = max(range(len(scan)), key=lambda i: scan[i]["energy"] if scan[i]["converged"] else -math.inf)
-    lo = grid[max(best - 1, 0)]
-    hi = grid[min(best + 1, grid.size - 1)]
+    good = [i for i, r in enumerate(scan) if _valid(r)]
+    if not good:
+        return _failed(rs, e_rs, scan[-1]["status"] if scan[-1]["status"] != "converged" else "diverged")
+    best = max(good, key=lambda i: scan[i]["energy"])
+    lo, hi = grid[max(best - 1, 0)], grid[min(best + 1, grid.size - 1)]
     st = scan[best]["state"]
-    opt = minimize_scalar(lambda mu: -run(mu, st)["energy"], bounds=(lo, hi), method="bounded",
-                          options={"xatol": 1e-5 * hi})
+
+    def objective(mu):
+        rr = run(mu, st)
+        return -rr["energy"] if _valid(rr) else 1e3
+
+    opt = minimize_scalar(objective, bounds=(lo, hi), method="bounded", options={"xatol": 1e-5 * hi})
     r = run(float(opt.x), st)
+    if not _valid(r) or r["energy"] < scan[best]["energy"]:
+        r = scan[best]
     h = 1e-2 * r["mu"]
-    ep, em = run(r["mu"] + h, r["state"])["energy"], run(r["mu"] - h, r["state"])["energy"]
-    d2 = (ep - 2 * r["energy"] + em) / h**2
+    ep, em = run(r["mu"] + h, r["state"]), run(r["mu"] - h, r["state"])
+    d2 = (ep["energy"] - 2 * r["energy"] + em["energy"]) / h**2 if _valid(ep) and _valid(em) else math.nan
     r2 = energy_at_mu(q, r["mu"], *model, start=r["state"], n_nodes=2 * n_nodes)
-    qerr = max(abs(r2[k] - r[k]) for k in ("energy", "Q", "chi", "delta"))
+    qerr = max(abs(r2[k] - r[k]) for k in ("energy", "Q", "chi", "delta")) if r2["converged"] else math.inf
     mo = r["moments"]
     kappa1 = model[0] / (1 + r["chi"]) ** 2 * float(np.sum(np.asarray(q.jumps) ** 2 * mo["dens"])) / mo["theta"]
-    collapsed = bool(r["delta"] < 1e-8)
-    at_edge = best == grid.size - 1 or best == 0
-    conv = bool(r["converged"] and r2["converged"] and qerr < 1e-7 and not at_edge)
+    at_edge = best == grid.size - 1 or best == 0 or not (_valid(scan[best - 1]) and _valid(scan[best + 1]))
+    conv = bool(qerr < 1e-7 and not at_edge)
+    status = "converged" if conv else ("mu_at_edge" if at_edge else "max_iter")
     return RSBResult(energy=r["energy"], eg=r["eg"], Q=r["Q"], m=r["m"], chi=r["chi"], delta=r["delta"],
                      q0=r["Q"] - r["delta"], mu=r["mu"], energy_rs=e_rs, eg_rs=rs.eg, d2e_dmu2=d2,
-                     kappa1=kappa1, quad_error=qerr, collapsed=collapsed, converged=conv,
-                     status="converged" if conv else ("mu_at_edge" if at_edge else "max_iter"), iterations=int(r["iterations"]))
+                     kappa1=kappa1, quad_error=qerr, collapsed=bool(r["delta"] < 1e-8), converged=conv,
+                     status=status, iterations=int(r["iterations"]))
 
 
-def _failed(rs, e_rs):
+def _valid(r):
+    """A converged fixed point with finite energy and chi >= 0 (chi < 0 means q1 > Q: unphysical)."""
+    return bool(r["converged"] and math.isfinite(r["energy"]) and r["chi"] >= 0.0)
+
+
+def _failed(rs, e_rs, status):
     nan = math.nan
     return RSBResult(energy=nan, eg=nan, Q=nan, m=nan, chi=nan, delta=nan, q0=nan, mu=nan,
                      energy_rs=e_rs, eg_rs=rs.eg, d2e_dmu2=nan, kappa1=nan, quad_error=nan,
-                     collapsed=False, converged=False, status="max_iter", iterations=0)
+                     collapsed=False, converged=False, status=status, iterations=0)

@@ -47,13 +47,14 @@ def _outer_rule(theta, h0_total, h1, thresholds, n_nodes):
 
 
 class _OutOfDomain(Exception):
-    """An iterate left the domain of the functional (chi <= -1, Delta < 0, Q <= 0 or g0 <= 0)."""
+    """An iterate left the domain of the functional (chi <= -1, Delta < 0, Q <= 0 or g0 <= 0), or
+    ran away (chi or Delta above 1e10)."""
 
 
 def _in_domain(state, model):
     chi, delta, q, m = state
     g0 = model[3] - 2.0 * m + q - delta + model[1] ** 2
-    return bool(np.all(np.isfinite(state)) and chi > -1.0 and delta >= 0.0 and q > 0.0 and g0 > 0.0)
+    return bool(np.all(np.isfinite(state)) and -1.0 < chi < 1e10 and 0.0 <= delta < 1e10 and q > 0.0 and g0 > 0.0)
 
 
 def _fields(state, mu, alpha, sigma, lam, rho):
@@ -202,7 +203,8 @@ class RSBResult:
 
 
 def _rs_energy(rs, alpha, lam):
-    return alpha * rs.eg / (1.0 + rs.chi) ** 2 + 0.5 * lam * rs.Q
+    """RS ground-state energy alpha Eg / (1 + chi)^2 + lam Q / 2 (nan when RS did not converge)."""
+    return alpha * rs.eg / (1.0 + rs.chi) ** 2 + 0.5 * lam * rs.Q if rs.converged else math.nan
 
 
 def energy_at_mu(quantizer, mu, alpha, sigma, lam, rho=1.0, *, start=None, n_nodes=10):
@@ -297,7 +299,7 @@ def solve_rsb(quantizer: Quantizer, alpha, sigma, lam, rho=1.0, *, mu_grid=None,
     conv = bool(qerr < 1e-7 and not at_edge)
     status = "converged" if conv else ("mu_at_edge" if at_edge else "max_iter")
     return RSBResult(energy=r["energy"], eg=r["eg"], Q=r["Q"], m=r["m"], chi=r["chi"], delta=r["delta"],
-                     q0=r["Q"] - r["delta"], mu=r["mu"], energy_rs=e_rs, eg_rs=rs.eg, d2e_dmu2=d2,
+                     q0=r["Q"] - r["delta"], mu=r["mu"], energy_rs=e_rs, eg_rs=rs.eg if rs.converged else math.nan, d2e_dmu2=d2,
                      kappa1=kappa1, quad_error=qerr, collapsed=bool(r["delta"] < 1e-8), converged=conv,
                      status=status, iterations=int(r["iterations"]))
 
@@ -310,5 +312,5 @@ def _valid(r):
 def _failed(rs, e_rs, status):
     nan = math.nan
     return RSBResult(energy=nan, eg=nan, Q=nan, m=nan, chi=nan, delta=nan, q0=nan, mu=nan,
-                     energy_rs=e_rs, eg_rs=rs.eg, d2e_dmu2=nan, kappa1=nan, quad_error=nan,
+                     energy_rs=e_rs, eg_rs=rs.eg if rs.converged else math.nan, d2e_dmu2=nan, kappa1=nan, quad_error=nan,
                      collapsed=False, converged=False, status=status, iterations=0)

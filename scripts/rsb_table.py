@@ -49,7 +49,8 @@ def row_of(js, npz):
             "eg_exact": fg["a"], "eg_exact_err": fg["a_err"], "eg_rs": r.eg_rs, "eg_1rsb": r.eg,
             "eg_rs_sigmas": (r.eg_rs - fg["a"]) / fg["a_err"], "eg_1rsb_sigmas": (r.eg - fg["a"]) / fg["a_err"],
             "mu": r.mu, "delta": r.delta, "chi_1rsb": r.chi, "kappa1": r.kappa1,
-            "quad_error": r.quad_error, "rsb_converged": r.converged, "rsb_status": r.status}
+            "d2e_dmu2": r.d2e_dmu2, "quad_error": r.quad_error, "rsb_converged": r.converged,
+            "rsb_status": r.status}
 
 
 def z_opt(npz):
@@ -61,11 +62,12 @@ def figure(rows, path):
     fig, axes = new_figure(1, 2, size=(5.5, 4.0))
     axes = axes[0]
     sel = sorted([r for r in rows if r["n_p"] == 2 and r["lam"] == 0.01], key=lambda r: r["omega"])
-    om = np.linspace(0.3, 1.5, 13)
+    om = np.linspace(0.3, 1.6, 14)
     theory = [fastq.solve_rsb(fastq.Quantizer.uniform(2, w), 1.4, 0.01, 0.01) for w in om]
     for ax, key, label in ((axes[0], "energy", "training objective per weight"), (axes[1], "eg", "Eg")):
         ax.plot(om, [getattr(t, f"{key}_rs") for t in theory], "k-", label="RS")
-        ax.plot(om, [getattr(t, key) if t.converged else np.nan for t in theory], "r--", label="1RSB")
+        ax.plot(om, [getattr(t, key) if t.converged else np.nan for t in theory], "r--", marker=".",
+                label="1RSB (max over mu)")
         ax.errorbar([r["omega"] for r in sel], [r[f"{key}_exact"] for r in sel],
                     yerr=[r[f"{key}_exact_err"] for r in sel], fmt="o", color="C0",
                     label="exact minimizer, N -> inf")

@@ -48,7 +48,8 @@ def _outer_rule(theta, h0_total, h1, thresholds, n_nodes):
 
 class _OutOfDomain(Exception):
     """An iterate left the domain of the functional (chi <= -1, Delta < 0, Q <= 0 or g0 <= 0), or
-    ran away (chi or Delta above 1e10)."""
+    ran away (chi or Delta above 1e10).
+    """
 
 
 def _in_domain(state, model):
@@ -248,11 +249,12 @@ def solve_rsb(quantizer: Quantizer, alpha, sigma, lam, rho=1.0, *, mu_grid=None,
     A scan over ``mu_grid`` (default 16 values from 0.1 to 500, log-spaced; warm-started), then a
     bounded Brent search around the best point.  The edge width of ``quantizer`` is ignored
     (hard levels, as for the exact minimizer).  ``n_nodes`` Gauss-Legendre nodes per outer
-    interval; the result is recomputed with ``2 n_nodes`` and the change is ``quad_error``.
+    interval; the optimum is recomputed with ``2 n_nodes`` and the change is ``quad_error``.
     Fixed points with chi < 0 (q1 > Q) are not physical and are excluded.  Failures are statuses,
     never exceptions: ``diverged``/``max_iter`` (no valid fixed point, numbers nan), ``mu_at_edge``
-    (the best valid mu is at an end of the grid or next to an invalid point), ``max_iter`` also
-    when doubling the outer rule changes the result by more than 1e-7.
+    (the best valid mu is at an end of the grid or next to an invalid point), ``quadrature``
+    when doubling the outer rule still changes the result by more than 1e-7 after refining the
+    rule up to 8 ``n_nodes`` (:func:`_refine`).
     """
     q = _hard(quantizer)
     model = V.model(alpha, sigma, lam, rho)
@@ -263,6 +265,7 @@ def solve_rsb(quantizer: Quantizer, alpha, sigma, lam, rho=1.0, *, mu_grid=None,
         raise V.FastqInputError(f"mu_grid must be >= 3 increasing finite values > 0 (got {mu_grid!r})")
     rs = solve_rs(q, *model)
     e_rs = _rs_energy(rs, model[0], model[2])
+    eg_rs = rs.eg if rs.converged else math.nan
 
     def run(mu, st):
         return energy_at_mu(q, mu, *model, start=st, n_nodes=n_nodes)
@@ -275,7 +278,7 @@ def solve_rsb(quantizer: Quantizer, alpha, sigma, lam, rho=1.0, *, mu_grid=None,
             st = r["state"]
     good = [i for i, r in enumerate(scan) if _valid(r)]
     if not good:
-        return _failed(rs, e_rs, scan[-1]["status"] if scan[-1]["status"] != "converged" else "diverged")
+        return _failed(e_rs, eg_rs, scan[-1]["status"] if scan[-1]["status"] != "converged" else "diverged")
     best = max(good, key=lambda i: scan[i]["energy"])
     lo, hi = grid[max(best - 1, 0)], grid[min(best + 1, grid.size - 1)]
     st = scan[best]["state"]
@@ -291,17 +294,33 @@ def solve_rsb(quantizer: Quantizer, alpha, sigma, lam, rho=1.0, *, mu_grid=None,
     h = 1e-2 * r["mu"]
     ep, em = run(r["mu"] + h, r["state"]), run(r["mu"] - h, r["state"])
     d2 = (ep["energy"] - 2 * r["energy"] + em["energy"]) / h**2 if _valid(ep) and _valid(em) else math.nan
-    r2 = energy_at_mu(q, r["mu"], *model, start=r["state"], n_nodes=2 * n_nodes)
-    qerr = max(abs(r2[k] - r[k]) for k in ("energy", "Q", "chi", "delta")) if r2["converged"] else math.inf
+    r, qerr = _refine(q, r, model, n_nodes)
     mo = r["moments"]
     kappa1 = model[0] / (1 + r["chi"]) ** 2 * float(np.sum(np.asarray(q.jumps) ** 2 * mo["dens"])) / mo["theta"]
     at_edge = best == grid.size - 1 or best == 0 or not (_valid(scan[best - 1]) and _valid(scan[best + 1]))
     conv = bool(qerr < 1e-7 and not at_edge)
-    status = "converged" if conv else ("mu_at_edge" if at_edge else "max_iter")
+    status = "converged" if conv else ("mu_at_edge" if at_edge else "quadrature")
     return RSBResult(energy=r["energy"], eg=r["eg"], Q=r["Q"], m=r["m"], chi=r["chi"], delta=r["delta"],
-                     q0=r["Q"] - r["delta"], mu=r["mu"], energy_rs=e_rs, eg_rs=rs.eg if rs.converged else math.nan, d2e_dmu2=d2,
+                     q0=r["Q"] - r["delta"], mu=r["mu"], energy_rs=e_rs, eg_rs=eg_rs, d2e_dmu2=d2,
                      kappa1=kappa1, quad_error=qerr, collapsed=bool(r["delta"] < 1e-8), converged=conv,
                      status=status, iterations=int(r["iterations"]))
+
+
+def _refine(q, r, model, n_nodes, tol=1e-7):
+    """Quadrature check at the optimum: recompute with 2n outer nodes; if (energy, Q, chi, Delta)
+    move by more than ``tol``, take the 2n result and compare it with 4n (once more, up to 8n).
+    Returns the finest accepted result and the last change (``quad_error``).
+    """
+    qerr = math.inf
+    for _ in range(3):
+        r2 = energy_at_mu(q, r["mu"], *model, start=r["state"], n_nodes=2 * n_nodes)
+        if not r2["converged"]:
+            return r, math.inf
+        qerr = max(abs(r2[k] - r[k]) for k in ("energy", "Q", "chi", "delta"))
+        if qerr < tol:
+            return r, qerr
+        r, n_nodes = r2, 2 * n_nodes
+    return r, qerr
 
 
 def _valid(r):
@@ -309,8 +328,8 @@ def _valid(r):
     return bool(r["converged"] and math.isfinite(r["energy"]) and r["chi"] >= 0.0)
 
 
-def _failed(rs, e_rs, status):
+def _failed(e_rs, eg_rs, status):
     nan = math.nan
     return RSBResult(energy=nan, eg=nan, Q=nan, m=nan, chi=nan, delta=nan, q0=nan, mu=nan,
-                     energy_rs=e_rs, eg_rs=rs.eg if rs.converged else math.nan, d2e_dmu2=nan, kappa1=nan, quad_error=nan,
+                     energy_rs=e_rs, eg_rs=eg_rs, d2e_dmu2=nan, kappa1=nan, quad_error=nan,
                      collapsed=False, converged=False, status=status, iterations=0)

@@ -12,6 +12,7 @@ from fastq._jit import njit
 from fastq.quantizers import Quantizer
 from fastq.ste import ste_mean_field
 from fastq.ste._sim_kernel import _ste_run
+from fastq.ste.model import input_moments
 
 
 @njit
@@ -22,14 +23,20 @@ def _dot(a, b):
     return s
 
 
-def _sim_call(n, steps, scheme="uniform", n_p=2):
+def _sim_call(n, steps, scheme="uniform", n_p=2, psi=None):
     q = Quantizer(scheme, n_p, 1.5)
     lv, th = np.ascontiguousarray(q.levels), np.ascontiguousarray(q.thresholds)
     w0 = np.random.default_rng(0).standard_normal(n)
     eg, m, qq, b = (np.empty(2), np.empty(2), np.empty(2), np.empty((2, q.n_p + 1)))
+    c1, c2 = input_moments(psi)
+    pl = np.zeros(1) if psi is None else np.ascontiguousarray(psi.levels)
+    pt = np.zeros(0) if psi is None else np.ascontiguousarray(psi.thresholds)
+    no_snap = np.empty(0, dtype=np.int64)
+    snaps = np.empty((0, n))
 
     def fn():
-        _ste_run(w0, lv, th, 0.5, 0.1, steps, steps, np.random.default_rng(1), eg, m, qq, b)
+        _ste_run(w0, np.zeros(n), lv, th, pl, pt, psi is not None, c1, c2, 0.5, 0.1, steps, steps,
+                 np.random.default_rng(1), eg, m, qq, b, no_snap, snaps)
     return fn
 
 
@@ -43,6 +50,24 @@ def test_simulation_steps(benchmark, n, variant):
     fn = _sim_call(n, 2000, scheme, n_p)
     fn()  # warm-up (compile)
     benchmark.pedantic(fn, rounds=3, iterations=1)
+
+
+@pytest.mark.parametrize("n", [1000, 4000])
+def test_simulation_quantized_inputs_cost(benchmark, n):
+    """One STE step with quantized inputs (b = 2, omega = 2: one extra bin lookup per coordinate)
+    against the same step with unquantized inputs, side by side."""
+    steps = 2000
+    plain = _sim_call(n, steps)
+    quant = _sim_call(n, steps, psi=Quantizer.uniform(2, 2.0))
+    plain()
+    quant()
+    t_plain = _best_of(plain, 3) / steps
+    t_quant = _best_of(quant, 3) / steps
+    benchmark.extra_info.update(t_step_plain_s=t_plain, t_step_quantized_inputs_s=t_quant,
+                                ratio=t_quant / t_plain)
+    print(f"\nN={n}: STE step {t_plain * 1e6:.2f} us plain, {t_quant * 1e6:.2f} us with quantized "
+          f"inputs (ratio {t_quant / t_plain:.2f})")
+    benchmark.pedantic(quant, rounds=1, iterations=1)
 
 
 @pytest.mark.parametrize("n", [1000, 4000])

@@ -23,6 +23,8 @@ VARIANTS = {
     "fastq:parallel-threads-2": dict(n_jobs=2, backend="threading"),
     "fastq:1-nocheck": dict(n_jobs=1, check_direction=False),
     "fastq:1-cold": dict(n_jobs=1, check_direction=False, continuation=False),
+    "fastq:1-full-reverse": dict(n_jobs=1, check_direction="full"),
+    "fastq:1-previous": dict(n_jobs=1, predictor="previous"),
 }
 
 
@@ -71,3 +73,6 @@ def test_ratios_side_by_side():
     print("grid (no reverse check) / single warm solve_rs:", round(t["fastq:1-nocheck"] / t["solve_rs loop"], 2))
     print("grid (with reverse check) / single warm solve_rs:", round(t["fastq:1"] / t["solve_rs loop"], 2))
     print("cold grid / single warm solve_rs:", round(t["fastq:1-cold"] / t["solve_rs loop"], 2))
+    print("levers, one at a time (1 worker): targeted vs full reverse pass",
+          round(t["fastq:1-full-reverse"] / t["fastq:1"], 2), "x; secant vs previous-point predictor",
+          round(t["fastq:1-previous"] / t["fastq:1"], 2), "x")

@@ -50,6 +50,18 @@ from .replica import (
     solve_rsb,
     state_evolution,
 )
+from .routing import (
+    RoutingComparisonResult,
+    RoutingResult,
+    RoutingSetup,
+    RoutingStudyResult,
+    hebb_eg,
+    hebb_overlap,
+    make_routing_setup,
+    route,
+    route_compare,
+    routing_study,
+)
 from .sgd import (
     IntFpEquivalenceResult,
     QuantizerLevelsResult,
@@ -66,15 +78,25 @@ from .sgd import (
     sgd_stability,
     sgd_w_inf,
 )
-from .ste import STEStationaryResult, STETrajectoryResult, ste_mean_field, ste_simulate, ste_stationary
+from .ste import (
+    STEStationaryResult,
+    STETrajectoryResult,
+    eg_drop,
+    input_moments,
+    ste_mean_field,
+    ste_simulate,
+    ste_stationary,
+)
 from .studies import (
     BitBudgetResult,
+    CostEstimate,
     CurvesResult,
     OmegaOptimumResult,
     PhaseDiagramResult,
     SweepResult,
     bit_budget,
     curves,
+    estimate_sweep,
     optimal_omega,
     phase_diagram,
     rs_boundary,
@@ -104,5 +126,7 @@ __all__ = [
     "compare_map", "curves", "exact_erm", "exact_study", "gaussian_moments", "load_dataset",
     "make_figure", "optimal_omega", "phase_diagram", "ridge", "rs_boundary", "rs_map", "qat_study",
     "simulate_compare", "solve_rs", "solve_rsb", "state_evolution", "ste_mean_field", "ste_simulate",
-    "ste_stationary", "sweep", "teacher", "train_mlp",
+    "ste_stationary", "sweep", "teacher", "train_mlp", "input_moments", "eg_drop", "CostEstimate", "estimate_sweep",
+    "RoutingComparisonResult", "RoutingResult", "RoutingSetup", "RoutingStudyResult", "hebb_eg",
+    "hebb_overlap", "make_routing_setup", "route", "route_compare", "routing_study",
 ]

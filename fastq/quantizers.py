@@ -25,6 +25,7 @@ import numpy as np
 
 from . import _validate as V
 from ._jit import njit
+from ._pieces import _piece_table
 
 #: Largest number of sub-intervals accepted (16 bits for uniform).
 MAX_N_P_UNIFORM = 2**16 - 2
@@ -190,92 +191,6 @@ def _dphi_array(w, levels, thresholds, eps, out):
     for i in range(w.shape[0]):
         out[i] = _dphi(w[i], levels, thresholds, eps)
     return out
-
-
-@njit
-def _ramp_ends(thresholds, eps):
-    """The sorted, distinct ends ``t_k -+ eps/2`` of the ramps (a linear merge of the two sorted
-    sequences; ends of neighbouring ramps that touch are kept once).
-    """
-    n = thresholds.shape[0]
-    half = 0.5 * eps
-    out = np.empty(2 * n)
-    i = 0  # next left end t_i - eps/2
-    j = 0  # next right end t_j + eps/2
-    m = 0
-    while i < n or j < n:
-        if j >= n or (i < n and thresholds[i] - half <= thresholds[j] + half):
-            v = thresholds[i] - half
-            i += 1
-        else:
-            v = thresholds[j] + half
-            j += 1
-        if m == 0 or v > out[m - 1]:
-            out[m] = v
-            m += 1
-    return out[:m].copy()
-
-
-@njit
-def _piece_table(levels, thresholds, eps):
-    """phi_eps as an explicit piecewise-linear function of w.
-
-    Returns ``(breaks, value, slope, centre)``: on ``[breaks[j], breaks[j+1]]`` (the first and
-    last breaks are -inf and +inf) ``phi_eps(w) = value[j] + slope[j] * (w - centre[j])``.
-    For eps = 0 the breaks are the thresholds and every piece is constant.
-    """
-    n = thresholds.shape[0]
-    if eps == 0.0:
-        inner = thresholds.copy()
-    else:
-        inner = _ramp_ends(thresholds, eps)
-    nb = inner.shape[0]
-    breaks = np.empty(nb + 2)
-    breaks[0] = -np.inf
-    breaks[nb + 1] = np.inf
-    breaks[1 : nb + 1] = inner
-    npieces = nb + 1
-    value = np.empty(npieces)
-    slope = np.empty(npieces)
-    centre = np.empty(npieces)
-    value[0] = levels[0]
-    slope[0] = 0.0
-    centre[0] = 0.0
-    value[npieces - 1] = levels[levels.shape[0] - 1]
-    slope[npieces - 1] = 0.0
-    centre[npieces - 1] = 0.0
-    # the centres increase, so the counts of ramps fully on (lo) and at least partly on (hi) only
-    # grow: one pass instead of a binary search per piece (same arithmetic as _phi_dphi)
-    half = 0.5 * eps
-    lo = 0
-    hi = 0
-    for j in range(1, npieces - 1):
-        c = 0.5 * (breaks[j] + breaks[j + 1])
-        centre[j] = c
-        if eps == 0.0:
-            while lo < n and thresholds[lo] <= c:
-                lo += 1
-            value[j] = levels[lo]
-            slope[j] = 0.0
-            continue
-        while lo < n and thresholds[lo] <= c - half:
-            lo += 1
-        while hi < n and thresholds[hi] < c + half:
-            hi += 1
-        val = levels[lo]
-        sl = 0.0
-        for k in range(lo, hi):
-            u = (c - thresholds[k]) / eps + 0.5
-            if u > 1.0:
-                u = 1.0
-            elif u < 0.0:
-                u = 0.0
-            dk = levels[k + 1] - levels[k]
-            val += dk * u
-            sl += dk
-        value[j] = val
-        slope[j] = sl / eps
-    return breaks, value, slope, centre
 
 
 # ----------------------------------------------------------------------------- public class

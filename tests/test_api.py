@@ -25,6 +25,8 @@ CALLS = {
     "solve_rsb": "fastq.solve_rsb(fastq.Quantizer.uniform(2, 1.0), 1.4, 0.01, 0.01, mu_grid=[5.0, 15.0, 30.0]).energy",
     "rs_map": "fastq.rs_map(fastq.Quantizer.uniform(6, 1.5, 0.1), 1.0, 0.2, 1.5, 0.01, 1.0)['eg']",
     "ridge": "fastq.ridge(1.5, 0.01, 1.0).eg",
+    "estimate_sweep": ("fastq.estimate_sweep(n_p=[2, 3], omega=[1.0, 2.0], alpha=1.5, sigma=0.01, lam=0.0)"
+                       ".memory_bytes"),
     "sweep": "float(fastq.sweep(n_p=[2, 3], omega=[1.0, 2.0], alpha=1.5, sigma=0.01, lam=0.0)['eg'].sum())",
     "phase_diagram": "fastq.phase_diagram(n_p=[2, 3], omega=[1.0, 2.0], kappa_map=False).rs_fraction",
     "rs_boundary": ("len(fastq.rs_boundary(fastq.phase_diagram(n_p=[2, 6], omega=np.linspace(0.5, 4, 8), "
@@ -50,6 +52,8 @@ CALLS = {
     "ste_mean_field": ("float(fastq.ste_mean_field(fastq.Quantizer.uniform(2, 2.0), 0.5, 0.1, tau_max=0.2, "
                        "dtau=0.1).eg[-1])"),
     "ste_stationary": "fastq.ste_stationary(fastq.Quantizer.uniform(2, 2.0), 0.5, 0.1).eg",
+    "input_moments": "fastq.input_moments(fastq.Quantizer.uniform(2, 2.0))[1]",
+    "eg_drop": "fastq.eg_drop(np.arange(5.0), 2.0 - np.arange(5.0) / 4)['tau_early']",
     "compare": "fastq.compare(fastq.Quantizer.from_bits(3, 2.0, edge_width=0.1), 1.5, 0.1, 0.1).eg_ptq",
     "compare_map": "float(np.nansum(fastq.compare_map([2, 3], [1.0, 2.0], 1.5, 0.1, 0.1).values['eg_ptq']))",
     "compare_curve": "float(np.nansum(fastq.compare_curve(3, 2.0, [1.0, 2.0], 0.1, 0.1).values['eg_ptq']))",
@@ -67,6 +71,15 @@ CALLS = {
     "quantizer_levels": "fastq.quantizer_levels('int:4:2', 1.0, samples=1000).eps_add",
     "int_fp_equivalence": ("float(np.nansum(fastq.int_fp_equivalence(2.0, 20, mantissa=(2, 3), steps=100)"
                            ".int_bits))"),
+    "route": ("float(fastq.route(rule='clipped', bits=1, n=20, alpha=1.0, copies=2, p=0.5, seed=1, "
+              "n_test=20).eg_copies[-1])"),
+    "route_compare": ("fastq.route_compare(rule='hebb', n=20, alpha=1.0, copies=2, p=0.5, runs=2, seed=1, "
+                      "n_test=20).values['eg_copies']"),
+    "routing_study": ("float(fastq.routing_study(n=20, alphas=(1.0,), copies=(2,), ps=(0.0, 0.5), gammas=(0.1,), "
+                      "seeds=2, n_test=20).data['eg_copies'].sum())"),
+    "make_routing_setup": "fastq.make_routing_setup('mlp', n=10, alpha=2.0, hidden=2).n_params",
+    "hebb_overlap": "float(fastq.hebb_overlap(2.0, bits=2)[0])",
+    "hebb_eg": "float(fastq.hebb_eg(2.0)[0])",
     "train_mlp": ("float(fastq.train_mlp(fastq.MLPSpec((20, 4, 4), bits=2), "
                   "fastq.load_dataset('teacher', n_train=30, n_test=30).X_train, "
                   "fastq.load_dataset('teacher', n_train=30, n_test=30).y_train, "

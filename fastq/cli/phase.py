@@ -5,10 +5,11 @@ sigma = 0.01, lam = 0) on n_p = 1..62 (b = 1.58..6) and 200 values of omega in [
 """
 from __future__ import annotations
 
+import sys
 import time
 
 from .. import _validate as V
-from ..limits import check_points, check_seconds
+from ..limits import check_memory, check_points, check_seconds
 from ..parallel import show_progress
 from . import _common as C
 from . import _options as O
@@ -16,6 +17,8 @@ from . import _options as O
 #: single-core seconds per RS solve on a grid line (measured: about 90 us with continuation;
 #: rounded up) -- for the up-front time estimate only
 _SECONDS_PER_SOLVE = 1.5e-4
+#: grids with at least this many solves print their cost estimate before they start
+ANNOUNCE_SOLVES = 200_000
 DEFAULT_N_P = "1:62"
 DEFAULT_OMEGA = "0.05:10:200"
 
@@ -46,10 +49,21 @@ def register(sub):
                    help="output directory (created if needed) (default: fastq-out)")
     o.add_argument("--no-kappa", action="store_true", help="skip the kappa map (halves the work)")
     o.add_argument("--no-plot", action="store_true", help="write data only, no PNG")
+    o.add_argument("--estimate", action="store_true",
+                   help="print the predicted time and memory (from solving a few rows here) and exit "
+                        "without running; large grids print it anyway before they start")
     O.add_parallel_args(p, resume=True)
     O.add_limits_arg(p)
     C.add_json_arg(p)
     p.set_defaults(func=run)
+
+
+def _estimate(args, n_p, omega, alpha, sigma, lam, rho, eps, jobs):
+    """The cost model of :mod:`fastq.studies.cost` for this command line."""
+    from ..studies.cost import estimate_sweep
+
+    return estimate_sweep(args.scheme, n_p=n_p, omega=omega, alpha=alpha, sigma=sigma, lam=lam, rho=rho,
+                          edge_width=eps, kappa_map=not args.no_kappa, n_jobs=jobs)
 
 
 def file_stem(scheme, alpha, sigma, lam, rho, eps, n_p, omega) -> str:
@@ -80,7 +94,17 @@ def run(args) -> int:
     solves = n_points * (1 if args.no_kappa else 2)
     check_seconds(f"the phase diagram ({solves:,} RS solves with the reverse-direction check)",
                   solves * 2 * _SECONDS_PER_SOLVE, allow_large=args.allow_large)
+    from ..studies.cost import memory_estimate
+
+    check_memory("the phase diagram", memory_estimate(n_points, 1 if args.no_kappa else 2))
+    if args.estimate:
+        est = _estimate(args, n_p, omega, alpha, sigma, lam, rho, eps, jobs)
+        C.emit(est.to_dict() | {"summary": est.describe()}, args.json, title="fastq phase: cost estimate")
+        return 0
     out = C.prepare_out(args.out)
+    if solves >= ANNOUNCE_SOLVES:
+        est = _estimate(args, n_p, omega, alpha, sigma, lam, rho, eps, jobs)
+        print(f"fastq phase: {est.describe()}", file=sys.stderr, flush=True)
     from ..checkpoints import checkpointing
     from ..studies import phase_diagram
 

@@ -81,7 +81,7 @@ def run(args) -> int:
     """Run ``fastq qat`` with the parsed ``args``; returns the exit code."""
     from ..checkpoints import checkpointing
     from ..parallel import show_progress
-    from ..qat.study import qat_study
+    from ..qat.study import qat_study, study_config
 
     def num(name, t):
         return float(V._as_float(name, t))
@@ -102,13 +102,15 @@ def run(args) -> int:
                         teacher_width=V.integer("teacher_width", args.teacher_width, 1),
                         classes=V.integer("classes", args.classes, 2), label_noise=args.label_noise)
     jobs = O.parallel_from_args(args)
+    study_config(args.dataset, **settings)  # every range checked before the output folder exists
+    chunk_size = V.integer("chunk_size", args.chunk_size, 1, 1000)
     out = C.prepare_out(args.out)
     ck = out / O.CHECKPOINT_DIRNAME
     with checkpointing(ck, enabled=not args.no_resume) as scope:
         C.keep_note(scope, ck)
         r = qat_study(args.dataset, out=out, n_jobs=jobs, backend=args.backend, scheduler=args.scheduler,
                       resume=not args.no_resume,
-                      chunk_size=V.integer("chunk_size", args.chunk_size, 1, 1000),
+                      chunk_size=chunk_size,
                       progress=show_progress(args.json), **settings)
     n_bad = r.n_models - r.summary["n_trained"]
     status = "converged" if n_bad == 0 else "diverged"

@@ -5,12 +5,14 @@ The STE model uses the *hard* quantizer (THEORY section 9), so this command has 
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import _validate as V
 from ..limits import check_seconds
 from ..parallel import show_progress
-from ..quantizers import Quantizer
+from ..quantizers import Quantizer, n_p_from_bits
 from . import _common as C
 from . import _options as O
 
@@ -33,6 +35,19 @@ def register(sub):
                    help="training time tau = steps / N to follow (> 0) (default: 10)")
     m.add_argument("--dtau", type=C._float, default=None, metavar="DT",
                    help="recording resolution in tau (default: tau_max / 50)")
+    i = p.add_argument_group("data and start (THEORY 9b)")
+    i.add_argument("--input-scheme", choices=("uniform", "log"), default="uniform",
+                   help="input quantizer scheme (default: uniform)")
+    ex = i.add_mutually_exclusive_group()
+    ex.add_argument("--input-bits", type=C._float, metavar="B",
+                    help="quantize the inputs with B bits (integer n_p); default: unquantized inputs")
+    ex.add_argument("--input-n-p", type=C._float, metavar="N", help="input quantizer sub-intervals (integer >= 1)")
+    i.add_argument("--input-omega", type=C._float, metavar="W",
+                   help="input quantizer range (> 0; required with --input-bits/--input-n-p)")
+    i.add_argument("--init", default="zero", metavar="zero|gaussian[:S0]",
+                   help="start of the latent weights: 0, or N(0, S0^2) (S0 > 0, default 1) (default: zero)")
+    i.add_argument("--teacher", default="gaussian", metavar="gaussian|constant:C",
+                   help="teacher N(0, rho), or w* = C on every coordinate (default: gaussian)")
     s = p.add_argument_group("finite-N simulation (only with --n)")
     s.add_argument("--n", type=C._float, metavar="N", help="number of weights N (integer >= 2)")
     s.add_argument("--runs", type=C._float, default=8, metavar="R", help="independent runs (default: 8)")
@@ -41,6 +56,55 @@ def register(sub):
     O.add_limits_arg(p)
     C.add_json_arg(p)
     p.set_defaults(func=run_ste)
+
+
+def _input_quantizer(args):
+    """The input quantizer from ``--input-*`` (None: unquantized inputs)."""
+    if args.input_bits is None and args.input_n_p is None:
+        if args.input_omega is not None:
+            raise V.FastqInputError("input_omega needs --input-bits or --input-n-p "
+                                    f"(got --input-omega {args.input_omega!r} alone)")
+        return None
+    if args.input_n_p is None:
+        try:
+            n_p = n_p_from_bits(args.input_bits)
+        except V.FastqInputError as exc:
+            raise V.FastqInputError(f"input_{exc}") from None
+    else:
+        n_p = V.integer("input_n_p", args.input_n_p, 1)
+    if args.input_omega is None:
+        raise V.FastqInputError("input_omega must be given (> 0) with --input-bits/--input-n-p (got nothing)")
+    return Quantizer(args.input_scheme, n_p, V.positive("input_omega", args.input_omega), 0.0)
+
+
+def _init_std(text: str) -> float:
+    """``zero`` -> 0, ``gaussian`` -> 1, ``gaussian:S0`` -> S0 (> 0)."""
+    if text == "zero":
+        return 0.0
+    if text == "gaussian":
+        return 1.0
+    if text.startswith("gaussian:"):
+        try:
+            s0 = float(text[9:])
+        except ValueError:
+            s0 = math.nan
+        if math.isfinite(s0) and s0 > 0:
+            return s0
+    raise V.FastqInputError(f"init must be zero, gaussian or gaussian:S0 with S0 > 0 (got {text!r})")
+
+
+def _teacher(text: str):
+    """``gaussian`` -> None, ``constant:C`` -> C (a finite number)."""
+    if text == "gaussian":
+        return None
+    if text.startswith("constant:"):
+        try:
+            c = float(text[9:])
+        except ValueError:
+            c = math.nan
+        if math.isfinite(c):
+            return c
+    raise V.FastqInputError(f"teacher must be gaussian or constant:C with C a number (got {text!r})")
 
 
 def run_ste(args) -> int:
@@ -57,6 +121,10 @@ def run_ste(args) -> int:
     dtau = tau_max / 50.0 if args.dtau is None else V.positive("dtau", args.dtau)
     if dtau > tau_max:
         raise V.FastqInputError(f"dtau must be in (0, tau_max={tau_max:g}] (got {dtau!r})")
+    psi = _input_quantizer(args)
+    s0 = _init_std(args.init)
+    tv = _teacher(args.teacher)
+    model = dict(input_quantizer=psi, teacher_value=tv)
     runs = V.integer("runs", args.runs, 1)
     seed = V.integer("seed", args.seed, 0)
     jobs = O.parallel_from_args(args)
@@ -69,12 +137,14 @@ def run_ste(args) -> int:
         check_seconds(f"the simulation ({runs} run(s), N = {n}, tau_max = {tau_max:g})",
                       runs * tau_max * n * n * 1e-8, allow_large=args.allow_large)
 
-    st = ste_stationary(q, eta, sigma, rho)
-    mf = ste_mean_field(q, eta, sigma, rho, tau_max=tau_max, dtau=dtau, dt=min(0.01, dtau))
+    st = ste_stationary(q, eta, sigma, rho, **model)
+    mf = ste_mean_field(q, eta, sigma, rho, tau_max=tau_max, dtau=dtau, dt=min(0.01, dtau), init_std=s0, **model)
     out = {
         "scheme": q.scheme, "n_p": q.n_p, "bits": q.bits, "omega": q.omega, "edge_width": 0.0,
         "eta": eta, "sigma": sigma, "rho": rho,
-        "eg_stationary": st.eg, "eg_unquantized": st.eg_unquantized,
+        "input_quantizer": None if psi is None else psi.to_dict(), "c1": st.c1, "c2": st.c2,
+        "init_std": s0, "teacher": "gaussian" if tv is None else "constant", "teacher_value": tv,
+        "eg_stationary": st.eg, "eg_unquantized": st.eg_unquantized, "eg_float_weights": st.eg_float_weights,
         "deviation": st.deviation, "bin_fraction_stationary": st.bin_fraction,
         "stationary_roots": st.roots,
         "tau": mf.tau, "eg_mean_field": mf.eg, "m_mean_field": mf.m,
@@ -83,7 +153,7 @@ def run_ste(args) -> int:
     }
     if args.n is not None:
         sim = ste_simulate(q, eta, sigma, rho, n=n, runs=runs, seed=seed, tau_max=tau_max,
-                           dtau=dtau, n_jobs=jobs, backend=args.backend, scheduler=args.scheduler,
+                           dtau=dtau, init_std=s0, **model, n_jobs=jobs, backend=args.backend, scheduler=args.scheduler,
                            progress=show_progress(args.json))
         out.update({"n": n, "runs": runs, "seed": seed, "tau_sim": sim.tau, "eg_sim": sim.eg,
                     "eg_sim_se": sim.eg_se, "m_sim": sim.m, "bin_fraction_sim": sim.bin_fraction})
@@ -92,8 +162,10 @@ def run_ste(args) -> int:
         return 0 if st.converged else 3
     print(f"STE training, hard {q.scheme} quantizer n_p={q.n_p} (b={q.bits:.3g}), omega={q.omega:g}, "
           f"eta={eta:g}, sigma={sigma:g}, rho={rho:g}")
+    inputs = "unquantized" if psi is None else f"{psi.scheme} n_p={psi.n_p}, omega={psi.omega:g}"
+    print(f"  inputs {inputs} (c1={st.c1:.6g}, c2={st.c2:.6g}), start {args.init}, teacher {args.teacher}")
     print(f"  eg_stationary    {st.eg:.8g}   (unquantized sigma^2/(2-eta) = {st.eg_unquantized:.8g}, "
-          f"deviation {st.deviation:+.4g})")
+          f"deviation {st.deviation:+.4g}; float weights, same inputs: {st.eg_float_weights:.6g})")
     print(f"  bins stationary  {np.array2string(st.bin_fraction, precision=4)}")
     header = "  tau        Eg mean field" + ("   Eg simulation (+- s.e.)" if args.n is not None else "")
     print(header)

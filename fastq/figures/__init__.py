@@ -12,7 +12,8 @@ its JSON.  Groups:
 * ``qgen`` -- quantization as noise and QAT generalization (``qgen_map``, ``qgen_alpha``,
   ``qgen_validation``, ``qgen_study``);
 * ``sgd`` -- quantized SGD in linear regression (risk curves, dimension, batch, spectrum, INT vs
-  FP, simulation check, claims).
+  FP, simulation check, claims);
+* ``routing`` -- permutation routing across model copies (``routing_claims``, ``routing_hebb``).
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from .. import _validate as V
 
 #: group name -> module holding its FIGURES dict (imported on demand: figures are heavy)
 GROUPS = {"replica": "fastq.figures.replica", "ste": "fastq.figures.ste", "qgen": "fastq.figures.qgen",
-          "sgd": "fastq.figures.sgd"}
+          "sgd": "fastq.figures.sgd", "routing": "fastq.figures.routing"}
 #: the group ``fastq figures`` makes by default
 DEFAULT_GROUP = "replica"
 

@@ -6,6 +6,8 @@
 * ``ste_stationary`` (:func:`make_stationary`) -- stationary Eg against omega (several b) and
   against b (several omega), uniform and log, with the unquantized reference sigma^2/(2 - eta).
 
+* ``ste_density``, ``ste_maps`` -- the seed paper's setting (THEORY 9b), in :mod:`fastq.figures.ste_seed`.
+
 The PNGs are drawn from the written NPZ files by :mod:`fastq.plotting.ste`, so they can be
 redrawn without recomputing.
 """
@@ -21,6 +23,7 @@ from ..plotting.ste import plot_stationary, plot_trajectories
 from ..quantizers import Quantizer
 from ..ste import plateau_length, ste_mean_field, ste_simulate, ste_stationary
 from ..ste.analysis import PLATEAU_LEFT
+from .ste_seed import make_density, make_maps
 
 
 def _sim_item(item):
@@ -124,4 +127,5 @@ def make_stationary(out_dir, *, quick=False, n_jobs=1, progress=False, eta=0.5, 
     return paths
 
 
-FIGURES = {"ste_trajectories": make_trajectories, "ste_stationary": make_stationary}
+FIGURES = {"ste_trajectories": make_trajectories, "ste_stationary": make_stationary,
+           "ste_density": make_density, "ste_maps": make_maps}

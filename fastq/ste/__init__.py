@@ -5,13 +5,15 @@
   ``_fp_kernels``, grid in ``fp_grid``);
 * :func:`ste_stationary` -- the stationary state (``stationary``; kernels in
   ``_stationary_kernels``);
-* :func:`plateau_length` -- the plateau of Eg(tau) (``analysis``).
+* :func:`plateau_length`, :func:`eg_drop` -- the plateau and drop of Eg(tau) (``analysis``);
+* :func:`input_moments` -- ``c1, c2`` of an input quantizer (``model``, THEORY 9b).
 """
-from .analysis import plateau_length
+from .analysis import eg_drop, plateau_length
 from .mean_field import ste_mean_field
+from .model import input_moments
 from .records import STEStationaryResult, STETrajectoryResult
 from .simulation import ste_simulate
 from .stationary import ste_stationary
 
-__all__ = ["STEStationaryResult", "STETrajectoryResult", "plateau_length", "ste_mean_field",
-           "ste_simulate", "ste_stationary"]
+__all__ = ["STEStationaryResult", "STETrajectoryResult", "eg_drop", "input_moments", "plateau_length",
+           "ste_mean_field", "ste_simulate", "ste_stationary"]

@@ -47,13 +47,18 @@ def _bin_probs(w0, temp, levels, thresholds, out):
 
 
 @njit
-def _stationary_rhs(eg, eta, sigma, rho, omega, levels, thresholds, nodes, weights, tail, bins):
-    """RHS(Eg) = (E_w0 E[(w0 - phi)^2 | w0] + sigma^2) / 2 and the stationary bin fractions.
+def _stationary_rhs(eg, eta, sigma, levels, thresholds, nodes, weights, tail, c1, c2, mirror, bins):
+    """RHS(Eg) = (E_w0 E[w0^2 - 2 c1 w0 phi + c2 phi^2 | w0] + sigma^2) / 2 and the stationary bin
+    fractions; the conditional law of ``w`` is the one of the effective target ``(c1/c2) w0``.
 
-    ``nodes, weights``: quadrature of ``E_{w0}`` restricted to ``0 <= w0 < omega`` (factor 2 for
-    the mirror image included); ``tail``: the closed-form ``E[(|w0| - omega)^2; |w0| >= omega]``.
+    ``nodes, weights``: quadrature of ``E_{w0}`` over the confined teachers ``|c1 w0 / c2| < omega``
+    (for a Gaussian teacher: ``w0 >= 0`` with the factor 2 of the mirror image in the weights, and
+    ``mirror`` true); ``tail``: the closed-form contribution of the escaped teachers.  The
+    conditional error is written ``(w0 - phi)^2 + 2 (1 - c1) w0 phi + (c2 - 1) phi^2`` so that
+    ``c1 = c2 = 1`` adds exact zeros.
     """
     temp = eta * eg
+    ratio = c1 / c2
     nb = levels.shape[0]
     p = np.empty(nb)
     for k in range(nb):
@@ -61,12 +66,15 @@ def _stationary_rhs(eg, eta, sigma, rho, omega, levels, thresholds, nodes, weigh
     acc = 0.0
     for j in range(nodes.shape[0]):
         w0 = nodes[j]
-        _bin_probs(w0, temp, levels, thresholds, p)
+        _bin_probs(ratio * w0, temp, levels, thresholds, p)
         g = 0.0
         for k in range(nb):
             d = w0 - levels[k]
-            g += p[k] * d * d
-            bins[k] += 0.5 * weights[j] * p[k]
-            bins[nb - 1 - k] += 0.5 * weights[j] * p[k]
+            g += p[k] * d * d + p[k] * (2.0 * (1.0 - c1) * w0 * levels[k] + (c2 - 1.0) * levels[k] * levels[k])
+            if mirror:
+                bins[k] += 0.5 * weights[j] * p[k]
+                bins[nb - 1 - k] += 0.5 * weights[j] * p[k]
+            else:
+                bins[k] += weights[j] * p[k]
         acc += weights[j] * g
     return 0.5 * (acc + tail + sigma * sigma)

@@ -72,6 +72,19 @@ def initial_masses(faces, w_init: float = 0.0):
     return m
 
 
+def gaussian_masses(faces, s0: float):
+    """Cell masses of N(0, s0^2) (exact differences of the distribution function; the end cells
+    take the tails beyond the domain).
+    """
+    from scipy.special import ndtr
+
+    cdf = ndtr(np.asarray(faces, dtype=np.float64) / s0)
+    cdf[0] = 0.0
+    cdf[-1] = 1.0
+    m = np.diff(cdf)
+    return m / m.sum()
+
+
 def teacher_nodes(omega: float, rho: float, n_inner: int, n_outer: int):
     """Quadrature nodes ``w0 >= 0`` and weights for ``E_{w0 ~ N(0, rho)}`` of an even function.
 

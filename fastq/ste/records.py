@@ -40,10 +40,29 @@ def _check_times(tau_max, dtau):
     return tau_max, dtau, n_rec
 
 
-def _params(q, eta, sigma, rho):
+def _params(q, eta, sigma, rho, model=None):
     d = q.to_dict()
     d.update(eta=eta, sigma=sigma, rho=rho)
+    if model is not None:
+        d.update(model.to_dict())
     return d
+
+
+def _check_snapshots(snapshots, tau_max, dtau):
+    """Sorted snapshot times, each a whole number of records ``dtau`` in ``[0, tau_max]``."""
+    if snapshots is None:
+        return np.empty(0), np.empty(0, dtype=np.int64)
+    try:
+        t = np.atleast_1d(np.asarray(snapshots, dtype=float))
+    except (TypeError, ValueError):
+        raise V.FastqInputError(f"snapshots must be a sequence of times in [0, tau_max] (got {snapshots!r})") from None
+    idx = np.rint(t / dtau).astype(np.int64) if t.size else np.empty(0, dtype=np.int64)
+    if t.ndim != 1 or not np.all(np.isfinite(t)) or np.any(t < 0) or np.any(t > tau_max * (1 + 1e-12)) \
+            or np.any(np.abs(idx * dtau - t) > 1e-9 * max(1.0, tau_max)):
+        raise V.FastqInputError(f"snapshots must be multiples of dtau={dtau:g} in [0, tau_max={tau_max:g}] "
+                                f"(got {snapshots!r})")
+    order = np.argsort(idx, kind="stable")
+    return t[order], idx[order]
 
 
 @dataclass(frozen=True)
@@ -60,6 +79,11 @@ class STETrajectoryResult:
     eg_se, m_se, bin_fraction_se : standard errors over runs (simulation only, else None)
     eg_runs : (runs, T) every run's Eg (simulation only)
     info : solver details (grid size, mass error, ...) and the parameters
+    snapshot_tau : (S,) times of the snapshots (empty if none were asked for)
+    snapshots : latent weights at those times -- simulation: (runs, S, N) weights (teachers in
+        ``info["teacher"]`` when constant); PDE: (S, nodes, cells) cell masses of ``p(w | w0)``
+        (faces in ``info["faces"]``, teacher nodes in ``info["teacher_nodes"]``); None for the
+        particle solver
     """
 
     method: str
@@ -73,6 +97,8 @@ class STETrajectoryResult:
     bin_fraction_se: np.ndarray | None = None
     eg_runs: np.ndarray | None = None
     info: dict = field(default_factory=dict)
+    snapshot_tau: np.ndarray = field(default_factory=lambda: np.empty(0))
+    snapshots: np.ndarray | None = None
 
     def to_dict(self, *, runs: bool = False) -> dict:
         """The record as a plain dict (JSON-ready through :func:`fastq.store.to_json`)."""
@@ -99,6 +125,9 @@ class STEStationaryResult:
     escaped_fraction : mass of teachers with ``|w0| >= omega`` (their weights drift off)
     roots : every root of ``Eg = RHS(Eg)`` found on a scan of the bracket
     converged, iterations, residual : root-finder report
+    c1, c2 : input moments ``E[x psi(x)]``, ``E[psi(x)^2]`` (1 for unquantized inputs)
+    eg_float_weights : stationary Eg with the same inputs and *unquantized* weights,
+        ``(sigma^2 + E[w*^2](1 - c1^2/c2)) / (2 - eta c2)`` (inf when ``eta c2 >= 2``)
     """
 
     eg: float
@@ -111,6 +140,9 @@ class STEStationaryResult:
     iterations: int
     residual: float
     params: dict = field(default_factory=dict)
+    c1: float = 1.0
+    c2: float = 1.0
+    eg_float_weights: float = float("nan")
 
     def to_dict(self) -> dict:
         """The record as a plain dict (JSON-ready through :func:`fastq.store.to_json`)."""
@@ -118,4 +150,5 @@ class STEStationaryResult:
                 "relative_deviation": self.deviation / self.eg_unquantized if self.eg_unquantized > 0 else None,
                 "bin_fraction": self.bin_fraction, "escaped_fraction": self.escaped_fraction,
                 "roots": self.roots, "converged": self.converged, "iterations": self.iterations,
-                "residual": self.residual, "params": self.params}
+                "residual": self.residual, "c1": self.c1, "c2": self.c2,
+                "eg_float_weights": self.eg_float_weights, "params": self.params}

@@ -5,15 +5,17 @@
 * :func:`phase_diagram`, :func:`rs_boundary` -- RS/RSB diagrams over (b, omega) (``phase``);
 * :func:`curves` -- Eg against omega, alpha or bits with ridge (``eg_curves``);
 * :func:`optimal_omega` -- the best clipping range (``optimum``, machinery in ``omega_search``);
-* :func:`bit_budget` -- the frontier over bits (``budget``).
+* :func:`bit_budget` -- the frontier over bits (``budget``);
+* :func:`estimate_sweep` -- time and memory of a grid from a short calibration (``cost``).
 """
 from .budget import BitBudgetResult, bit_budget, save_budget
+from .cost import CostEstimate, estimate_sweep
 from .eg_curves import CurvesResult, curves
 from .optimum import OmegaOptimumResult, optimal_omega
 from .phase import PhaseDiagramResult, phase_diagram, rs_boundary
 from .sweep_result import SweepResult
 from .sweeps import sweep
 
-__all__ = ["BitBudgetResult", "CurvesResult", "OmegaOptimumResult", "PhaseDiagramResult",
-           "SweepResult", "bit_budget", "curves", "optimal_omega", "phase_diagram", "rs_boundary",
+__all__ = ["BitBudgetResult", "CostEstimate", "CurvesResult", "OmegaOptimumResult", "PhaseDiagramResult",
+           "SweepResult", "bit_budget", "curves", "estimate_sweep", "optimal_omega", "phase_diagram", "rs_boundary",
            "save_budget", "sweep"]

@@ -10,8 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from .._jit import njit
+from .._pieces import _piece_table
 from .._status import CONVERGED
-from ..quantizers import _levels, _piece_table
+from ..quantizers import _levels
 from ..replica._layout import CHI, EG, N_SOLVE, STATUS
 from ..replica._solver import _solve
 

@@ -221,24 +221,14 @@ def sweep(scheme: str = "uniform", *, n_p=None, bits=None, omega, alpha, sigma, 
     SweepResult
     """
     coords, fixed = _validate(scheme, n_p, bits, omega, alpha, sigma, lam, rho, edge_width)
-    tol = V.in_range("tol", tol, 0.0, 1e-2, lo_open=True)
-    max_iter = V.integer("max_iter", max_iter, 1)
+    options = _solver_options(tol, max_iter, continuation, check_direction, predictor)
     validate_backend(backend, scheduler)
     effective_n_jobs(n_jobs)
     dims = _order_dims(coords, along)
     shape = tuple(len(coords[d]) for d in dims)
     line_len = shape[-1] if dims else 1
-    lines = list(np.ndindex(*shape[:-1])) if dims else [()]
-    if lines_per_chunk is None:
-        lines_per_chunk = max(1, min(math.ceil(len(lines) / 16), math.ceil(4096 / line_len)))
-    lines_per_chunk = V.integer("lines_per_chunk", lines_per_chunk, 1)
-    chunks = [lines[s:s + lines_per_chunk] for s in range(0, len(lines), lines_per_chunk)]
-    check_direction = _check_reverse(check_direction)
-    if predictor not in ("secant", "previous"):
-        raise V.FastqInputError(f"predictor must be 'secant' or 'previous' (got {predictor!r})")
-    options = {"tol": tol, "max_iter": max_iter, "continuation": bool(continuation),
-               "check_direction": check_direction, "predictor": predictor,
-               "lines_per_chunk": lines_per_chunk}
+    lines, chunks, lines_per_chunk = _chunk_lines(shape, dims, line_len, lines_per_chunk)
+    options["lines_per_chunk"] = lines_per_chunk
     spec = {"scheme": scheme, "dims": dims, "coords": coords, "fixed": fixed, **options}
     run = run_chunks(functools.partial(_solve_lines, spec), chunks, kind="sweep",
                      inputs={"scheme": scheme, "dims": list(dims), "coords": coords, "fixed": fixed,
@@ -255,6 +245,28 @@ def sweep(scheme: str = "uniform", *, n_p=None, bits=None, omega, alpha, sigma, 
                        options=options, n_computed=n_computed,
                        n_reused=len(lines) * line_len - n_computed,
                        extra_coords=extra, checkpoint_folder=run.folder)
+
+
+def _solver_options(tol, max_iter, continuation, check_direction, predictor):
+    """The per-point solver options of a sweep, checked (also stored with the result)."""
+    tol = V.in_range("tol", tol, 0.0, 1e-2, lo_open=True)
+    max_iter = V.integer("max_iter", max_iter, 1)
+    if predictor not in ("secant", "previous"):
+        raise V.FastqInputError(f"predictor must be 'secant' or 'previous' (got {predictor!r})")
+    return {"tol": tol, "max_iter": max_iter, "continuation": bool(continuation),
+            "check_direction": _check_reverse(check_direction), "predictor": predictor}
+
+
+def _chunk_lines(shape, dims, line_len, lines_per_chunk):
+    """The lines of the grid (index tuples of all axes but the last) cut into chunks of
+    ``lines_per_chunk`` lines (default: about 16 chunks of at most ~4096 points each).
+    """
+    lines = list(np.ndindex(*shape[:-1])) if dims else [()]
+    if lines_per_chunk is None:
+        lines_per_chunk = max(1, min(math.ceil(len(lines) / 16), math.ceil(4096 / line_len)))
+    lines_per_chunk = V.integer("lines_per_chunk", lines_per_chunk, 1)
+    chunks = [lines[s:s + lines_per_chunk] for s in range(0, len(lines), lines_per_chunk)]
+    return lines, chunks, lines_per_chunk
 
 
 def _order_dims(coords, along) -> tuple:

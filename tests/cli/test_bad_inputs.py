@@ -138,6 +138,23 @@ CASES = [
     (["figures", "--group", "nope", "--out", OUT], "group"),
     (["figures", "--jobs", "0", "--out", OUT], "jobs"),
     (["figures", "--out", ""], "out"),
+    # --- routing
+    (["routing", "--p", "1.5"], "p"),
+    (["routing", "--copies", "0"], "copies"),
+    (["routing", "--n", "1"], "n"),
+    (["routing", "--alpha", "0"], "alpha"),
+    (["routing", "--bits", "9"], "bits"),
+    (["routing", "--bits", "0", "--rule", "clipped"], "bits"),
+    (["routing", "--model", "committee", "--hidden", "2"], "hidden"),
+    (["routing", "--model", "mlp", "--rule", "hebb"], "rule"),
+    (["routing", "--gamma", "0"], "gamma"),
+    (["routing", "--runs", "1"], "runs"),
+    (["routing", "--jobs", "0"], "jobs"),
+    (["routing", "--n", "100000", "--alpha", "1000", "--copies", "64"], "copies"),
+    (["routing", "--out", OUT, "--eta", "-1"], "eta"),
+    (["route", "--kernel", "ring", "--p", "nan"], "p"),
+    (["routing", "--model", "mlp", "--dataset", "digits", "--n", "50"], "n"),
+    (["routing", "--dataset", "digits", "--n", "64"], "dataset"),
     # --- ste
     ([*STE, "--eta", "2"], "eta"),
     ([*STE, "--eta", "0"], "eta"),
@@ -147,6 +164,36 @@ CASES = [
     ([*STE, "--n", "1"], "n"),
     ([*STE, "--runs", "0"], "runs"),
     ([*STE, "--n", "100", "--jobs", "0"], "jobs"),
+    ([*STE, "--input-bits", "2"], "input_omega"),
+    ([*STE, "--input-omega", "2"], "input_omega"),
+    ([*STE, "--input-bits", "2.5", "--input-omega", "2"], "input_bits"),
+    ([*STE, "--input-n-p", "0", "--input-omega", "2"], "input_n_p"),
+    ([*STE, "--input-bits", "2", "--input-omega", "-1"], "input_omega"),
+    ([*STE, "--input-bits", "2", "--input-n-p", "2", "--input-omega", "2"], "not allowed"),
+    ([*STE, "--init", "gaussian:0"], "init"),
+    ([*STE, "--init", "uniform"], "init"),
+    ([*STE, "--teacher", "constant:x"], "teacher"),
+    ([*STE, "--teacher", "constant:inf"], "teacher"),
+    ([*STE, "--teacher", "laplace"], "teacher"),
+    # --- compare
+    (["compare", "--bits", "3", "--omega", "2", "--alpha", "1.5", "--sigma", "0.1", "--lam", "-1"], "lam"),
+    (["compare", "--bits", "3", "--omega", "2", "--alpha", "1.5", "--sigma", "0.1", "--lam", "0.1",
+      "--edge-fraction", "2"], "edge_fraction"),
+    (["compare", "--bits", "3", "--omega", "0", "--alpha", "1.5", "--sigma", "0.1", "--lam", "0.1"], "omega"),
+    # --- qat
+    (["qat", "--dataset", "teacher", "--bits", "1", "--out", OUT], "bits"),
+    (["qat", "--dataset", "teacher", "--widths", "8,x", "--out", OUT], "widths"),
+    (["qat", "--dataset", "teacher", "--lrs", "-1", "--out", OUT], "lrs"),
+    (["qat", "--dataset", "nope", "--out", OUT], "dataset"),
+    (["qat", "--dataset", "teacher", "--jobs", "0", "--out", OUT], "jobs"),
+    # --- sgd
+    (["sgd", "--dim", "0"], "dim"),
+    (["sgd", "--lr", "-1"], "gamma"),
+    (["sgd", "--data", "add:x"], "data eps"),
+    (["sgd", "--gradient", "fp:3"], "--runs"),
+    (["sgd", "--runs", "1"], "runs"),
+    (["sgd", "--dim", "1000", "--runs", "100000", "--steps", "100000"], "simulation limit"),
+    (["sgd", "--runs", "4", "--out", ""], "out"),
 ]
 
 
@@ -167,13 +214,15 @@ def no_work(monkeypatch):
     import fastq.parallel
     import fastq.replica.saddle
     import fastq.replica.se
+    import fastq.routing.study
     import fastq.ste.mean_field
     import fastq.ste.stationary
 
     for mod, name in [(fastq.parallel, "parallel_map"), (fastq.checkpoints, "parallel_map"),
                       (fastq.replica.saddle, "_solve"), (fastq.replica.se, "_se"),
                       (fastq.exact.solver, "_sphere_decode"), (fastq.figures, "make"),
-                      (fastq.ste.stationary, "_stationary_rhs"), (fastq.ste.mean_field, "_fp_solve")]:
+                      (fastq.ste.stationary, "_stationary_rhs"), (fastq.ste.mean_field, "_fp_solve"),
+                      (fastq.routing.study, "_simulate")]:
         monkeypatch.setattr(mod, name, _trip)
 
 

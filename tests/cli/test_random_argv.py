@@ -57,7 +57,10 @@ COMMANDS = {
                  "--jobs": ["1", "0"]}),
     "ste": (["--bits", "2", "--omega", "2", "--eta", "0.5", "--sigma", "0.1", "--tau-max", "0.5", "--dtau", "0.25"],
             {"--eta": NUM, "--tau-max": ["0.5", "0", "-1", "1e12", "x"], "--dtau": ["0.25", "0", "5"],
-             "--n": ["20", "1", "x"], "--runs": ["1", "0"], "--seed": ["0", "-1"]}),
+             "--n": ["20", "1", "x"], "--runs": ["1", "0"], "--seed": ["0", "-1"],
+             "--input-bits": ["2", "2.5", "x"], "--input-omega": ["2", "0", "x"],
+             "--init": ["zero", "gaussian", "gaussian:0.5", "gaussian:-1", "x"],
+             "--teacher": ["gaussian", "constant:1", "constant:x", "x"]}),
     "compare": (["--bits", "3", "--omega", "2", "--alpha", "1.5", "--sigma", "0.1", "--lam", "0.1"],
                 {"--omega": NUM, "--alpha": NUM, "--lam": NUM, "--edge-width": NUM,
                  "--edge-fraction": NUM, "--max-iter": NUM}),
@@ -66,7 +69,18 @@ COMMANDS = {
              "--mc", "1"],
             {"--bits": ["2", "1", "2,x", ""], "--widths": ["4", "0", "4,,5"], "--lrs": ["0.1", "-1", "x"],
              "--epochs": ["1", "0"], "--label-noise": ["0.1", "2", "-1"], "--chunk-size": ["1", "0"]}),
+    "sgd": (["--dim", "10", "--steps", "20", "--checkpoints", "4"],
+            {"--dim": ["10", "0", "x", "1e8"], "--decay": NUM, "--sigma": NUM, "--batch": ["1", "0", "x"],
+             "--lr": NUM, "--steps": ["20", "-1", "x"], "--checkpoints": ["4", "0"],
+             "--data": ["add:0.1", "mult:0.1", "int:4", "fp:3", "add:-1", "int:1", "x"],
+             "--gradient": ["mult:0.2", "fp:99", ""], "--runs": ["0", "2", "-1"], "--seed": ["0", "-1"]}),
+    "routing": (["--n", "20", "--alpha", "1", "--copies", "2", "--runs", "2", "--n-test", "20", "--bits", "1"],
+                {"--n": ["20", "1", "x", "1e12"], "--alpha": NUM, "--copies": ["2", "0", "65", "x"],
+                 "--p": NUM, "--kernel": ["uniform", "ring", "x"], "--bits": ["0", "1", "2", "9", "x"],
+                 "--rule": ["hebb", "clipped", "ste", "perceptron"], "--model": ["committee", "mlp", "x"],
+                 "--gamma": NUM, "--runs": ["2", "1", "x"], "--seed": ["0", "-1"], "--jobs": ["1", "0", "x"]}),
 }
+COMMANDS["route"] = COMMANDS["routing"]  # the alias of fastq routing
 
 
 @st.composite

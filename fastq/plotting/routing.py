@@ -1,0 +1,52 @@
+"""Figures of permutation routing across copies, drawn from the files the figure makers write."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ._canvas import new_figure, save_figure
+
+_BASELINES = (("routed", "routed copies (best M, p, kernel)", "C3"), ("independent", "independent copies", "C0"),
+              ("elastic", "elastic coupling", "C2"), ("single_total", "one model, M alpha N samples", "k"),
+              ("vote_routed", "vote of routed copies", "C1"))
+
+
+def plot_claims(json_path, png_path):
+    """Per setting: the copies' error of the best routed configuration against the baselines
+    (means and standard errors over the reported seeds), from ``routing_claims.json``.
+    """
+    rows = json.loads(Path(json_path).read_text())["rows"]
+    fig, axes = new_figure(1, 1, size=(9.0, 4.5))
+    ax = axes[0, 0]
+    x = np.arange(len(rows))
+    width = 0.16
+    for k, (key, label, color) in enumerate(_BASELINES):
+        ax.errorbar(x + (k - 2) * width, [r[key] for r in rows], yerr=[r[f"{key}_se"] for r in rows], fmt="o",
+                    color=color, ms=4, capsize=2, label=label)
+    ax.set_xticks(x, [r["setting"].replace(" / ", "\n") for r in rows], fontsize=7)
+    ax.set_ylabel("generalization / test error at the last alpha")
+    ax.set_title("Does routing help? best routed configuration vs baselines (same seeds)", fontsize=9)
+    ax.legend(fontsize=7)
+    return save_figure(fig, png_path)
+
+
+def plot_hebb(npz_path, png_path):
+    """Hebb's rule with routing (points, p = 0 and p = 1) against the closed forms (lines)."""
+    with np.load(npz_path) as z:
+        d = {k: z[k] for k in z.files}
+    fig, axes = new_figure(1, 1, size=(5.5, 4.2))
+    ax = axes[0, 0]
+    for b, bits in enumerate(d["bits"]):
+        color = f"C{b}"
+        ax.plot(d["alpha_fine"], d["theory"][b], color=color, lw=1.4, label=f"closed form, bits={bits}")
+        for j, p in enumerate(d["p"]):
+            ax.errorbar(d["alpha"] * (1 + 0.03 * j), d["mean"][b, j], yerr=d["se"][b, j], fmt="os"[j % 2],
+                        color=color, ms=3.5, mfc="none" if j else color,
+                        label=f"simulation p={p:g}" if b == 0 else None)
+    ax.set_xlabel("alpha = steps / N per copy")
+    ax.set_ylabel("eg = arccos(R) / pi")
+    ax.set_title("online Hebb with routing vs closed forms", fontsize=9)
+    ax.legend(fontsize=7)
+    return save_figure(fig, png_path)

@@ -1,0 +1,20 @@
+"""The routing figure group in quick mode: data files, metadata, PNG; the claims rows."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from fastq import figures
+
+
+def test_routing_group_quick(tmp_path):
+    assert set(figures.figures_of("routing")) == {"routing_claims", "routing_hebb"}
+    made = [p for name in ("routing_hebb", "routing_claims") for p in figures.make(name, tmp_path, quick=True)]
+    assert all(p.exists() and p.stat().st_size > 0 for p in made)
+    rows = json.loads((tmp_path / "routing_claims.json").read_text())["rows"]
+    assert len(rows) == 6 and all(r["p"] > 0 for r in rows)
+    for r in rows:  # the paired difference is the difference of the means (same seeds)
+        assert np.isclose(r["routed_minus_independent"], r["routed"] - r["independent"])
+    with np.load(tmp_path / "routing_hebb.npz") as z:
+        assert z["mean"].shape == (3, 2, 2) and np.all(z["se"] > 0)

@@ -15,7 +15,7 @@ import numpy as np
 import fastq
 from fastq.exact import fit_inverse_n
 from fastq.plotting._canvas import new_figure, save_figure
-from fastq.store import metadata, read_json, write_csv, write_json
+from fastq.store import atomic_write_bytes, metadata, read_json, write_csv, write_json
 
 ROOT = Path(__file__).resolve().parents[1] / "docs"
 OUT = ROOT / "rsb"
@@ -59,23 +59,46 @@ def z_opt(npz):
 
 
 def figure(rows, path):
-    fig, axes = new_figure(1, 2, size=(5.5, 4.0))
+    """Three panels at uniform b = 2: energy, energy minus RS, Eg (RS, 1RSB, exact with errors)."""
+    fig, axes = new_figure(1, 3, size=(5.0, 4.0))
     axes = axes[0]
-    sel = sorted([r for r in rows if r["n_p"] == 2 and r["lam"] == 0.01], key=lambda r: r["omega"])
+    sel = sorted([r for r in rows if r["scheme"] == "uniform" and r["n_p"] == 2 and r["lam"] == 0.01],
+                 key=lambda r: r["omega"])
     om = np.linspace(0.3, 1.6, 14)
     theory = [fastq.solve_rsb(fastq.Quantizer.uniform(2, w), 1.4, 0.01, 0.01) for w in om]
-    for ax, key, label in ((axes[0], "energy", "training objective per weight"), (axes[1], "eg", "Eg")):
-        ax.plot(om, [getattr(t, f"{key}_rs") for t in theory], "k-", label="RS")
-        ax.plot(om, [getattr(t, key) if t.converged else np.nan for t in theory], "r--", marker=".",
-                label="1RSB (max over mu)")
-        ax.errorbar([r["omega"] for r in sel], [r[f"{key}_exact"] for r in sel],
-                    yerr=[r[f"{key}_exact_err"] for r in sel], fmt="o", color="C0",
-                    label="exact minimizer, N -> inf")
+    e_rs = np.array([t.energy_rs for t in theory])
+    panels = ((axes[0], "energy", "training objective per weight", 0.0),
+              (axes[1], "energy", "objective minus RS objective", None),
+              (axes[2], "eg", "Eg", 0.0))
+    for ax, key, label, shift in panels:
+        base = e_rs if shift is None else 0.0
+        ax.plot(om, np.array([getattr(t, f"{key}_rs") for t in theory]) - base, "k-", label="RS")
+        ax.plot(om, np.array([getattr(t, key) if t.converged else np.nan for t in theory]) - base, "r--",
+                marker=".", label="1RSB (max over mu)")
+        xs = [r["omega"] for r in sel]
+        b = [r["energy_rs"] for r in sel] if shift is None else 0.0
+        ax.errorbar(xs, np.array([r[f"{key}_exact"] for r in sel]) - b, yerr=[r[f"{key}_exact_err"] for r in sel],
+                    fmt="o", color="C0", label="exact minimizer, N -> inf")
         ax.set_xlabel("omega")
         ax.set_ylabel(label)
-        ax.set_title("uniform b = 2, alpha = 1.4, sigma = lam = 0.01")
-        ax.legend()
+        ax.legend(fontsize=8)
+    fig.suptitle("uniform b = 2, alpha = 1.4, sigma = lam = 0.01 (hard quantizer)")
     return save_figure(fig, path)
+
+
+def markdown(rows):
+    """The table as Markdown (pasted into docs/rsb.md)."""
+    head = ("| setting | N, instances | E exact | E RS (sigmas) | E 1RSB (sigmas) | Eg exact | Eg RS (sigmas) "
+            "| Eg 1RSB (sigmas) | mu | Delta | quad_error |")
+    out = [head, "|" + "---|" * 11]
+    for r in rows:
+        out.append(f"| {r['scheme']} n_p={r['n_p']} omega={r['omega']:g} lam={r['lam']:g} | {r['sizes']}, "
+                   f"{r['instances']} | {r['energy_exact']:.4f} ± {r['energy_exact_err']:.4f} | "
+                   f"{r['energy_rs']:.4f} ({r['energy_rs_sigmas']:+.1f}) | {r['energy_1rsb']:.4f} "
+                   f"({r['energy_1rsb_sigmas']:+.1f}) | {r['eg_exact']:.4f} ± {r['eg_exact_err']:.4f} | "
+                   f"{r['eg_rs']:.4f} ({r['eg_rs_sigmas']:+.1f}) | {r['eg_1rsb']:.4f} ({r['eg_1rsb_sigmas']:+.1f}) | "
+                   f"{r['mu']:.3g} | {r['delta']:.3g} | {r['quad_error']:.1e} |")
+    return "\n".join(out) + "\n"
 
 
 def main():
@@ -86,6 +109,7 @@ def main():
                                  "inflated by sqrt(chi2/dof) when > 1"})
     doc["rows"] = rows
     write_json(OUT / "table.json", doc)
+    atomic_write_bytes(OUT / "table.md", markdown(rows).encode())
     figure(rows, OUT / "energy_vs_omega.png")
     for r in rows:
         print(f"{r['scheme']:8s} np={r['n_p']} w={r['omega']:<4g} lam={r['lam']:<5g} N {r['sizes']:>6s} "

@@ -48,7 +48,7 @@ def row_of(js, npz):
             "energy_1rsb_sigmas": (r.energy - fe["a"]) / fe["a_err"],
             "eg_exact": fg["a"], "eg_exact_err": fg["a_err"], "eg_rs": r.eg_rs, "eg_1rsb": r.eg,
             "eg_rs_sigmas": (r.eg_rs - fg["a"]) / fg["a_err"], "eg_1rsb_sigmas": (r.eg - fg["a"]) / fg["a_err"],
-            "mu": r.mu, "delta": r.delta, "chi_1rsb": r.chi, "kappa1": r.kappa1,
+            "mu": r.mu, "delta": r.delta, "chi_1rsb": r.chi, "kappa1": r.kappa1, "kappa_rs": r.kappa_rs,
             "d2e_dmu2": r.d2e_dmu2, "quad_error": r.quad_error, "rsb_converged": r.converged,
             "rsb_status": r.status}
 
@@ -89,15 +89,16 @@ def figure(rows, path):
 def markdown(rows):
     """The table as Markdown (pasted into docs/rsb.md)."""
     head = ("| setting | N, instances | E exact | E RS (sigmas) | E 1RSB (sigmas) | Eg exact | Eg RS (sigmas) "
-            "| Eg 1RSB (sigmas) | mu | Delta | quad_error |")
-    out = [head, "|" + "---|" * 11]
+            "| Eg 1RSB (sigmas) | mu | Delta | kappa RS / 1RSB | quad_error |")
+    out = [head, "|" + "---|" * 12]
     for r in rows:
         out.append(f"| {r['scheme']} n_p={r['n_p']} omega={r['omega']:g} lam={r['lam']:g} | {r['sizes']}, "
                    f"{r['instances']} | {r['energy_exact']:.4f} ± {r['energy_exact_err']:.4f} | "
                    f"{r['energy_rs']:.4f} ({r['energy_rs_sigmas']:+.1f}) | {r['energy_1rsb']:.4f} "
                    f"({r['energy_1rsb_sigmas']:+.1f}) | {r['eg_exact']:.4f} ± {r['eg_exact_err']:.4f} | "
                    f"{r['eg_rs']:.4f} ({r['eg_rs_sigmas']:+.1f}) | {r['eg_1rsb']:.4f} ({r['eg_1rsb_sigmas']:+.1f}) | "
-                   f"{r['mu']:.3g} | {r['delta']:.3g} | {r['quad_error']:.1e} |")
+                   f"{r['mu']:.3g} | {r['delta']:.3g} | {r['kappa_rs']:.3f} / {r['kappa1']:.3f} | "
+                   f"{r['quad_error']:.1e} |")
     return "\n".join(out) + "\n"
 
 

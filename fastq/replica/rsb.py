@@ -172,8 +172,10 @@ class RSBResult:
     q0 : between-state overlap ``Q - delta``
     energy_rs, eg_rs : the RS values (hard quantizer) at the same model
     d2e_dmu2 : curvature of e(mu) at the optimum (< 0: a genuine maximum)
-    kappa1 : jump coefficient of the within-state replicon (analogue of RS kappa; > 0 means the
-        1RSB state of the hard quantizer is itself not locally stable, docs/rsb.md)
+    kappa1 : jump coefficient of the within-state replicon (analogue of RS kappa; equal to it at
+        mu = 0; > 0 means the 1RSB state of the hard quantizer is itself not locally stable,
+        docs/rsb.md)
+    kappa_rs : the RS jump coefficient at the same model (for comparison with kappa1)
     quad_error : change of (energy, Q, chi, delta) when the outer rule is doubled
     collapsed : the nontrivial solution fell back to delta = 0 (RS)
     converged, status, iterations : solver outcome; status "mu_at_edge" when the maximum of
@@ -192,6 +194,7 @@ class RSBResult:
     eg_rs: float
     d2e_dmu2: float
     kappa1: float
+    kappa_rs: float
     quad_error: float
     collapsed: bool
     converged: bool
@@ -266,6 +269,7 @@ def solve_rsb(quantizer: Quantizer, alpha, sigma, lam, rho=1.0, *, mu_grid=None,
     rs = solve_rs(q, *model)
     e_rs = _rs_energy(rs, model[0], model[2])
     eg_rs = rs.eg if rs.converged else math.nan
+    kappa_rs = rs.kappa if rs.converged else math.nan
 
     def run(mu, st):
         return energy_at_mu(q, mu, *model, start=st, n_nodes=n_nodes)
@@ -278,7 +282,7 @@ def solve_rsb(quantizer: Quantizer, alpha, sigma, lam, rho=1.0, *, mu_grid=None,
             st = r["state"]
     good = [i for i, r in enumerate(scan) if _valid(r)]
     if not good:
-        return _failed(e_rs, eg_rs, scan[-1]["status"] if scan[-1]["status"] != "converged" else "diverged")
+        return _failed(e_rs, eg_rs, kappa_rs, scan[-1]["status"] if scan[-1]["status"] != "converged" else "diverged")
     best = max(good, key=lambda i: scan[i]["energy"])
     lo, hi = grid[max(best - 1, 0)], grid[min(best + 1, grid.size - 1)]
     st = scan[best]["state"]
@@ -295,15 +299,14 @@ def solve_rsb(quantizer: Quantizer, alpha, sigma, lam, rho=1.0, *, mu_grid=None,
     ep, em = run(r["mu"] + h, r["state"]), run(r["mu"] - h, r["state"])
     d2 = (ep["energy"] - 2 * r["energy"] + em["energy"]) / h**2 if _valid(ep) and _valid(em) else math.nan
     r, qerr = _refine(q, r, model, n_nodes)
-    mo = r["moments"]
-    kappa1 = model[0] / (1 + r["chi"]) ** 2 * float(np.sum(np.asarray(q.jumps) ** 2 * mo["dens"])) / mo["theta"]
+    kappa1 = _kappa1(q, r["chi"], r["moments"], model[0])
     at_edge = best == grid.size - 1 or best == 0 or not (_valid(scan[best - 1]) and _valid(scan[best + 1]))
     conv = bool(qerr < 1e-7 and not at_edge)
     status = "converged" if conv else ("mu_at_edge" if at_edge else "quadrature")
     return RSBResult(energy=r["energy"], eg=r["eg"], Q=r["Q"], m=r["m"], chi=r["chi"], delta=r["delta"],
                      q0=r["Q"] - r["delta"], mu=r["mu"], energy_rs=e_rs, eg_rs=eg_rs, d2e_dmu2=d2,
-                     kappa1=kappa1, quad_error=qerr, collapsed=bool(r["delta"] < 1e-8), converged=conv,
-                     status=status, iterations=int(r["iterations"]))
+                     kappa1=kappa1, kappa_rs=kappa_rs, quad_error=qerr, collapsed=bool(r["delta"] < 1e-8),
+                     converged=conv, status=status, iterations=int(r["iterations"]))
 
 
 def _refine(q, r, model, n_nodes, tol=1e-7):
@@ -323,13 +326,20 @@ def _refine(q, r, model, n_nodes, tol=1e-7):
     return r, qerr
 
 
+def _kappa1(q, chi, mo, alpha):
+    """Jump coefficient of a 1RSB state: alpha / (1 + chi)^2 sum_k D_k^2 p_k / theta, p_k the tilted,
+    z0-averaged density of the field at the threshold theta t_k (the RS kappa at mu = 0).
+    """
+    return alpha / (1 + chi) ** 2 * float(np.sum(np.asarray(q.jumps) ** 2 * mo["dens"])) / mo["theta"]
+
+
 def _valid(r):
     """A converged fixed point with finite energy and chi >= 0 (chi < 0 means q1 > Q: unphysical)."""
     return bool(r["converged"] and math.isfinite(r["energy"]) and r["chi"] >= 0.0)
 
 
-def _failed(e_rs, eg_rs, status):
+def _failed(e_rs, eg_rs, kappa_rs, status):
     nan = math.nan
     return RSBResult(energy=nan, eg=nan, Q=nan, m=nan, chi=nan, delta=nan, q0=nan, mu=nan,
-                     energy_rs=e_rs, eg_rs=eg_rs, d2e_dmu2=nan, kappa1=nan, quad_error=nan,
+                     energy_rs=e_rs, eg_rs=eg_rs, d2e_dmu2=nan, kappa1=nan, kappa_rs=kappa_rs, quad_error=nan,
                      collapsed=False, converged=False, status=status, iterations=0)

@@ -211,3 +211,20 @@ def test_rsb_energy_at_least_rs(q):
     r = solve_rsb(q, *MODEL)
     assert r.converged and r.quad_error < 1e-7 and r.d2e_dmu2 < 0
     assert r.energy > r.energy_rs
+
+
+@pytest.mark.parametrize("q", [fastq.Quantizer.uniform(2, 1.0), fastq.Quantizer.log(4, 1.5)])
+def test_kappa1_at_mu_zero_is_the_rs_kappa(q):
+    """At mu = 0 (any Delta) the threshold densities are those of one Gaussian field of variance
+    H0^2 + h1^2 = h^2, so kappa1 equals the RS jump coefficient of solve_rs."""
+    from fastq.replica.rsb import _kappa1, _update
+    hq = q.hard()
+    rs = fastq.solve_rs(hq, *MODEL)
+    _, mo = _update(hq, np.array([rs.chi, 0.05, rs.Q, rs.m]), 0.0, MODEL, 10)
+    assert _kappa1(hq, rs.chi, mo, MODEL[0]) == pytest.approx(rs.kappa, rel=1e-10)
+
+
+def test_kappa1_below_rs_kappa():
+    """The 1RSB state has less weight at the thresholds than RS (omega = 1: 0.078 vs 0.452)."""
+    r = solve_rsb(fastq.Quantizer.uniform(2, 1.0), *MODEL, mu_grid=[5.0, 15.0, 30.0])
+    assert r.converged and 0 < r.kappa1 < 0.5 * r.kappa_rs

@@ -39,7 +39,17 @@ from .qat import (
 )
 from .qat import train as train_mlp
 from .quantizers import Quantizer
-from .replica import NoFiniteSolution, RSResult, SEResult, ridge, rs_map, solve_rs, state_evolution
+from .replica import (
+    NoFiniteSolution,
+    RSBResult,
+    RSResult,
+    SEResult,
+    ridge,
+    rs_map,
+    solve_rs,
+    solve_rsb,
+    state_evolution,
+)
 from .routing import (
     RoutingComparisonResult,
     RoutingResult,
@@ -110,12 +120,12 @@ __all__ = [
     "sgd_risk", "sgd_simulate", "sgd_stability", "sgd_w_inf",
     "__version__", "DEFAULT_EDGE_WIDTH", "FastqInputError", "NoFiniteSolution", "AMPResult",
     "AMPStudyResult", "BitBudgetResult", "CompareResult", "CurvesResult", "ExactResult",
-    "ExactStudyResult", "OmegaOptimumResult", "PhaseDiagramResult", "Quantizer", "RSResult",
+    "ExactStudyResult", "OmegaOptimumResult", "PhaseDiagramResult", "Quantizer", "RSBResult", "RSResult",
     "MLPSpec", "QATStudyResult", "SEResult", "STEStationaryResult", "STETrajectoryResult",
     "SweepResult", "amp", "amp_batched", "amp_study", "bit_budget", "compare", "compare_curve",
     "compare_map", "curves", "exact_erm", "exact_study", "gaussian_moments", "load_dataset",
     "make_figure", "optimal_omega", "phase_diagram", "ridge", "rs_boundary", "rs_map", "qat_study",
-    "simulate_compare", "solve_rs", "state_evolution", "ste_mean_field", "ste_simulate",
+    "simulate_compare", "solve_rs", "solve_rsb", "state_evolution", "ste_mean_field", "ste_simulate",
     "ste_stationary", "sweep", "teacher", "train_mlp", "input_moments", "eg_drop", "CostEstimate", "estimate_sweep",
     "RoutingComparisonResult", "RoutingResult", "RoutingSetup", "RoutingStudyResult", "hebb_eg",
     "hebb_overlap", "make_routing_setup", "route", "route_compare", "routing_study",

@@ -29,6 +29,8 @@ OTHER_STATUSES = {
     "closed_form": "an exact closed form (no iteration; always converged)",
     "optimal": "an exact search that exhausted its tree (the result is the exact optimum)",
     "node_limit": "an exact search stopped by its node budget (best point found, not proven optimal)",
+    "mu_at_edge": "a 1RSB energy maximum over mu found at an end of the scanned grid (not stationary)",
+    "quadrature": "a quadrature that did not converge (doubling the rule still moved the result beyond tolerance)",
 }
 
 

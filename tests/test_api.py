@@ -22,6 +22,9 @@ CALLS = {
     "Quantizer": "fastq.Quantizer.from_bits(3, 1.5, edge_width=0.1)(0.7)",
     "gaussian_moments": "tuple(fastq.gaussian_moments([-np.inf, 0.0, np.inf], [0.0, 1.0], [1.0, 0.0]))",
     "solve_rs": "fastq.solve_rs(fastq.Quantizer.uniform(6, 1.5, 0.1), 1.5, 0.01, 1.0).eg",
+    "solve_rsb": "fastq.solve_rsb(fastq.Quantizer.uniform(2, 1.0), 1.4, 0.01, 0.01, mu_grid=[5.0, 15.0, 30.0]).energy",
+    "RSBResult": ("sorted(fastq.RSBResult(**fastq.solve_rsb(fastq.Quantizer.uniform(2, 1.0), 1.4, 0.01, 0.01, "
+                  "mu_grid=[5.0, 15.0, 30.0]).to_dict()).to_dict())"),
     "rs_map": "fastq.rs_map(fastq.Quantizer.uniform(6, 1.5, 0.1), 1.0, 0.2, 1.5, 0.01, 1.0)['eg']",
     "ridge": "fastq.ridge(1.5, 0.01, 1.0).eg",
     "estimate_sweep": ("fastq.estimate_sweep(n_p=[2, 3], omega=[1.0, 2.0], alpha=1.5, sigma=0.01, lam=0.0)"

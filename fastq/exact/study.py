@@ -128,6 +128,7 @@ def _size_summary(n, per, a, amp_available) -> dict:
     row = {"n": n}
     for k in ("eg_exact", "eg_rounded_ridge", "eg_incumbent", "eg_amp", "eg_amp_requantized"):
         row[k], row[k + "_se"], _ = _mean_se(per[k][a])
+    row["energy"], row["energy_se"], _ = _mean_se(per["objective"][a] / n)
     row["not_optimal"] = int(np.sum(~per["optimal"][a]))
     row["amp_not_converged"] = int(np.sum(~per["amp_converged"][a])) if amp_available else None
     row["incumbent_improved"] = int(np.sum(per["objective"][a] < per["incumbent_objective"][a]
@@ -139,9 +140,10 @@ def _size_summary(n, per, a, amp_available) -> dict:
     return row
 
 
-def _rs_reference(quantizer, alpha, sigma, lam, rho, amp_eps, fit) -> dict:
-    """RS predictions beside the extrapolated exact Eg: the hard quantizer's Eg and the phase at
-    AMP's edge width.
+def _rs_reference(quantizer, alpha, sigma, lam, rho, amp_eps, fit, fit_energy) -> dict:
+    """RS predictions beside the extrapolated exact Eg and training objective per weight: the hard
+    quantizer's Eg and ground-state energy ``alpha Eg / (1 + chi)^2 + lam Q / 2`` (docs/rsb.md),
+    and the phase at AMP's edge width.
     """
     rs0 = solve_rs(quantizer.hard(), alpha, sigma, lam, rho)
     rse = solve_rs(quantizer.with_edge_width(amp_eps), alpha, sigma, lam, rho)
@@ -149,7 +151,10 @@ def _rs_reference(quantizer, alpha, sigma, lam, rho, amp_eps, fit) -> dict:
           "edge_width": amp_eps, "eg_edge": rse.eg, "at_edge": rse.at, "rs_phase_edge": rse.rs,
           "kappa": rse.kappa}
     if rs0.converged:
+        rs["energy"] = alpha * rs0.eg / (1.0 + rs0.chi) ** 2 + 0.5 * lam * rs0.Q
         rs["deviation_sigmas"] = (fit["a"] - rs0.eg) / fit["a_err"] if fit["a_err"] > 0 else math.nan
+        rs["energy_deviation_sigmas"] = ((fit_energy["a"] - rs["energy"]) / fit_energy["a_err"]
+                                         if fit_energy["a_err"] > 0 else math.nan)
     return rs
 
 
@@ -221,7 +226,8 @@ def exact_study(quantizer: Quantizer, alpha, sigma, lam, rho=1.0, *, sizes, inst
     per = {k: np.array([r[k] for r in results]).reshape(len(sizes), instances) for k in keys}
     summary = [_size_summary(n, per, a, amp_available) for a, n in enumerate(sizes)]
     fit = fit_inverse_n(sizes, [r["eg_exact"] for r in summary], [r["eg_exact_se"] for r in summary])
-    rs = _rs_reference(quantizer, alpha, sigma, lam, rho, amp_eps, fit)
+    fit_energy = fit_inverse_n(sizes, [r["energy"] for r in summary], [r["energy_se"] for r in summary])
+    rs = _rs_reference(quantizer, alpha, sigma, lam, rho, amp_eps, fit, fit_energy)
     params = {"quantizer": quantizer.hard().to_dict(), "alpha": alpha, "sigma": sigma, "lam": lam,
               "rho": rho, "instances": instances, "seed": seed, "node_limit": node_limit,
               "amp": amp_available, "amp_edge_width": amp_eps, "amp_max_iter": amp_max_iter,

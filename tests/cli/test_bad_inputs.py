@@ -32,6 +32,16 @@ OPT = ["optimize", "--bits", "3", *M]
 
 #: (argv, a word the one-line message must contain)
 CASES = [
+    # --- rsb
+    (["rsb", "--n-p", "2", "--omega", "0", *M], "omega"),
+    (["rsb", "--n-p", "0", "--omega", "1", *M], "n_p"),
+    (["rsb", "--bits", "2.5", "--omega", "1", *M], "bits"),
+    (["rsb", "--n-p", "2", "--omega", "1", "--alpha", "-1", "--sigma", "0.01", "--lam", "0.01"], "alpha"),
+    (["rsb", "--n-p", "2", "--omega", "1", "--alpha", "1.4", "--sigma", "-0.1", "--lam", "0.01"], "sigma"),
+    (["rsb", "--n-p", "2", "--omega", "1", "--alpha", "1.4", "--sigma", "0.01", "--lam", "inf"], "lam"),
+    (["rsb", "--n-p", "2", "--omega", "nan", *M], "omega"),
+    (["rsb", "--n-p", "2", "--omega", "1", *M, "--rho", "0"], "rho"),
+    (["rsb", "--scheme", "mu-law", "--n-p", "2", "--omega", "1", *M], "scheme"),
     # --- rs
     (["rs", "--bits", "1100", "--omega", "1", *M], "bits"),
     (["rs", "--bits", "2.5", "--omega", "1", *M], "bits"),

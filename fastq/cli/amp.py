@@ -49,6 +49,7 @@ def run_amp(args) -> int:
     from ..message_passing import amp_study
 
     alpha, sigma, lam, rho = O.model_from_args(args)
+    O.edge_from_args(args, absolute_only=True)
     q = O.quantizer_from_args(args)
     n = V.integer("n", args.n, 2)
     runs = V.integer("runs", args.runs, 1)

@@ -62,7 +62,7 @@ def _omega_range(text):
 def run_optimize(args) -> int:
     """Run ``fastq optimize`` with the parsed ``args``; returns the exit code."""
     alpha, sigma, lam, rho = O.model_from_args(args)
-    edge_width = V.nonnegative("edge_width", args.edge_width)
+    edge_width, _ = O.edge_from_args(args, absolute_only=True)
     omega_range = _omega_range(args.omega_range)
     margin = V.nonnegative("margin", args.margin)
     n_scan = V.integer("n_scan", args.n_scan, 8, 100_000)

@@ -67,6 +67,7 @@ def run(args) -> int:
     t0 = time.perf_counter()
     alpha, sigma, lam, rho = O.model_from_args(args)
     eps = V.positive("edge_width", args.edge_width)
+    eps, conv = O.edge_from_args(args)
     n_p = C.parse_int_range("n_p", args.n_p)
     V.integer("n_p LO", n_p[0], 1)
     omega = C.parse_float_grid("omega", args.omega, positive=True)
@@ -85,10 +86,13 @@ def run(args) -> int:
     from ..studies import phase_diagram
 
     stem = file_stem(args.scheme, alpha, sigma, lam, rho, eps, n_p, omega)
+    if conv != "absolute":
+        stem = stem.replace(f"_eps{eps:g}_", f"_eps{eps:g}{conv}_")
     with checkpointing(out / O.CHECKPOINT_DIRNAME, enabled=not args.no_resume) as scope:
         C.keep_note(scope, out / O.CHECKPOINT_DIRNAME)
         diag = phase_diagram(args.scheme, n_p=n_p, omega=omega, alpha=alpha, sigma=sigma, lam=lam,
-                             rho=rho, edge_width=eps, kappa_map=not args.no_kappa, n_jobs=jobs,
+                             rho=rho, edge_width=eps, edge_convention=conv,
+                             kappa_map=not args.no_kappa, n_jobs=jobs,
                              backend=args.backend, scheduler=args.scheduler, lines_per_chunk=chunk,
                              progress=show_progress(args.json))
         files = diag.save(out, stem)
@@ -102,7 +106,8 @@ def run(args) -> int:
     n_reused = res.n_reused + (diag.kappa.n_reused if diag.kappa is not None else 0)
     summary = {
         "scheme": args.scheme, "alpha": alpha, "sigma": sigma, "lam": lam, "rho": rho,
-        "edge_width": eps, "n_p": [n_p[0], n_p[-1]], "omega": [omega[0], omega[-1], len(omega)],
+        "edge_width": eps, "edge_convention": conv,
+        "n_p": [n_p[0], n_p[-1]], "omega": [omega[0], omega[-1], len(omega)],
         "n_points": res.n_points, "n_solves": n_solves, "n_computed": n_computed, "n_reused": n_reused,
         "rs_fraction": res.rs_fraction,
         "kappa_rs_fraction": diag.kappa_rs_fraction(eps) if diag.kappa is not None else None,

@@ -129,6 +129,9 @@ def _check_quantizers(quantizer, k_expected=None):
     for q in qs:
         if not isinstance(q, Quantizer):
             raise V.FastqInputError(f"quantizer must be a fastq.Quantizer (got {type(q).__name__})")
+        if q.edge_convention != "absolute":
+            raise V.FastqInputError(f"quantizer.edge_convention must be 'absolute' for AMP "
+                                    f"(got {q.edge_convention!r})")
     return qs
 
 

@@ -28,6 +28,9 @@ def _spec(quantizer_spec, edge_width):
     ``{"scheme": ..., "n_p": ...}`` / ``{"scheme": ..., "bits": ...}``.
     """
     if isinstance(quantizer_spec, Quantizer):
+        if quantizer_spec.edge_convention != "absolute":
+            raise V.FastqInputError("quantizer_spec.edge_convention must be 'absolute' for the omega "
+                                    f"search (got {quantizer_spec.edge_convention!r})")
         scheme, n_p = quantizer_spec.scheme, quantizer_spec.n_p
         eps = quantizer_spec.edge_width if edge_width is None else edge_width
     elif isinstance(quantizer_spec, Mapping):

@@ -1,5 +1,6 @@
 """RS/RSB maps of the paper's Fig. 2 panels under several resolution conventions (one row per
-convention setting, one column per panel), object-oriented on the Agg canvas."""
+convention setting, one column per panel), object-oriented on the Agg canvas.
+"""
 from __future__ import annotations
 
 import numpy as np

@@ -11,7 +11,9 @@ the midpoints ``t_k = (d_{k-1} + d_k) / 2``.  The *edge-smoothed* quantizer of w
     \qquad r(u) = \min(1, \max(0, u + 1/2)),
 
 which equals the hard quantizer averaged over a uniform dither of width eps.  eps = 0 is the
-hard quantizer.  See ``docs/theory.md`` for why fastq needs it.
+hard quantizer.  See ``docs/theory.md`` for why fastq needs it.  With
+``edge_convention="jump"`` the edge width is instead a ratio r and ramp k has width ``r D_k``
+(:mod:`fastq._jump`, ``docs/resolution.md``).
 
 The numerical work is done by the private ``@njit`` kernels ``_phi``, ``_dphi`` (scalars) and
 ``_phi_array``/``_dphi_array`` (arrays), which locate a weight by binary search over the

@@ -66,7 +66,7 @@ CASES = [
     ([*AMP[:-2], "--n", "1"], "n"),
     ([*AMP[:-2], "--n", "10000000"], "memory"),
     ([*AMP, "--runs", "0"], "runs"),
-    ([*AMP, "--edge-convention", "jump"], "edge_convention"),
+    ([*AMP, "--edge-convention", "jump", "--edge-width", "3"], "edge_width"),
     ([*AMP, "--restarts", "0"], "restarts"),
     ([*AMP, "--seed", "-1"], "seed"),
     ([*AMP, "--jobs", "0"], "jobs"),

@@ -125,3 +125,20 @@ def test_at_is_alpha_chi_over_r_theta_and_r_to_zero_gives_the_hard_solution(sche
         gaps.append(abs(s.eg - hard.eg))
     assert gaps[-1] < 0.02 * gaps[1]  # linear in r (two decades of r: a factor ~100)
     assert math.isfinite(hard.kappa) and hard.at == math.inf
+
+
+def test_amp_with_the_jump_convention_matches_the_naive_reference(monkeypatch):
+    """AMP's denoiser under the per-jump convention equals the naive AMP run with the naive
+    per-jump phi (the reference's phi swapped for tests/resolution/naive_jump.py)."""
+    import fastq
+    from tests.message_passing import naive_amp
+
+    monkeypatch.setattr(naive_amp, "phi_eps", lambda w, lv, r: float(phi_jump(w, lv, r)))
+    monkeypatch.setattr(naive_amp, "dphi_eps", lambda w, lv, r: float(dphi_jump(w, lv, r)))
+    X, y, w0 = fastq.teacher(80, 1.5, 0.1, seed=11)
+    q = Quantizer.from_bits(3, 2.0, "log", edge_width=0.3, edge_convention="jump")
+    init = np.random.default_rng(3).standard_normal(80)
+    for variance in ("full", "scalar"):
+        ref = naive_amp.amp_reference(X, y, q.levels, q.edge_width, 0.1, init, 6, variance)
+        r = fastq.amp(X, y, q, 0.1, max_iter=6, tol=0.0, init=init, variance=variance)
+        np.testing.assert_allclose(r.mbar, ref[-1], rtol=0, atol=1e-10)

@@ -119,7 +119,7 @@ CASES = [
     ([*EXACT, "--seed", "-2"], "seed"),
     # --- optimize
     ([*OPT, "--tolerance", "-1"], "tolerance"),
-    ([*OPT, "--edge-convention", "jump"], "edge_convention"),
+    ([*OPT, "--edge-convention", "jump", "--edge-width", "1.5"], "edge_width"),
     ([*OPT, "--target-eg", "0.1"], "target-eg"),
     ([*OPT, "--all-schemes"], "all-schemes"),
     ([*OPT, "--out", OUT], "out"),

@@ -142,3 +142,23 @@ def test_amp_with_the_jump_convention_matches_the_naive_reference(monkeypatch):
         ref = naive_amp.amp_reference(X, y, q.levels, q.edge_width, 0.1, init, 6, variance)
         r = fastq.amp(X, y, q, 0.1, max_iter=6, tol=0.0, init=init, variance=variance)
         np.testing.assert_allclose(r.mbar, ref[-1], rtol=0, atol=1e-10)
+
+
+def test_omega_optimizer_under_the_jump_convention():
+    """The optimum is a solve_rs point of the per-jump quantizer, and its ramps cover exactly the
+    fraction r of [-omega, omega] for the uniform scheme (n_p ramps of width r * 2 omega / n_p)."""
+    from fastq import bit_budget, optimal_omega
+
+    o = optimal_omega({"scheme": "uniform", "bits": 3}, 1.5, 0.01, 0.01, edge_width=0.1,
+                      edge_convention="jump", n_scan=24)
+    assert o.edge_convention == "jump" and o.summary()["edge_convention"] == "jump"
+    r = solve_rs(Quantizer("uniform", 6, o.omega_star, 0.1, "jump"), 1.5, 0.01, 0.01)
+    assert o.eg_star == pytest.approx(r.eg, rel=1e-9)
+    assert o.ramp_fraction == pytest.approx(0.1, rel=1e-12)
+    q = Quantizer.from_bits(3, 2.0, edge_width=0.1, edge_convention="jump")  # convention from the Quantizer
+    assert optimal_omega(q, 1.5, 0.01, 0.01, n_scan=24).omega_star == pytest.approx(o.omega_star, rel=1e-12)
+    b = bit_budget(1.5, 0.01, 0.01, bits=[2], schemes=["uniform"], edge_width=0.2, edge_convention="jump",
+                   n_scan=16)
+    assert b.to_dict()["edge_convention"] == "jump" and b.optima["uniform"][0].edge_convention == "jump"
+    with pytest.raises(FastqInputError, match="edge_width"):
+        bit_budget(1.5, 0.01, 0.01, bits=[2], edge_width=1.5, edge_convention="jump")

@@ -178,6 +178,10 @@ CASES = [
     (["compare", "--bits", "3", "--omega", "2", "--alpha", "1.5", "--sigma", "0.1", "--lam", "-1"], "lam"),
     (["compare", "--bits", "3", "--omega", "2", "--alpha", "1.5", "--sigma", "0.1", "--lam", "0.1",
       "--edge-fraction", "2"], "edge_fraction"),
+    (["compare", "--bits", "3", "--omega", "2", "--alpha", "1.5", "--sigma", "0.1", "--lam", "0.1",
+      "--edge-fraction", "0.2", "--edge-convention", "jump"], "edge_fraction"),
+    (["compare", "--bits", "3", "--omega", "2", "--alpha", "1.5", "--sigma", "0.1", "--lam", "0.1",
+      "--edge-width", "1.2", "--edge-convention", "jump"], "edge_width"),
     (["compare", "--bits", "3", "--omega", "0", "--alpha", "1.5", "--sigma", "0.1", "--lam", "0.1"], "omega"),
     # --- qat
     (["qat", "--dataset", "teacher", "--bits", "1", "--out", OUT], "bits"),

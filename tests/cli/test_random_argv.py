@@ -63,7 +63,7 @@ COMMANDS = {
              "--teacher": ["gaussian", "constant:1", "constant:x", "x"]}),
     "compare": (["--bits", "3", "--omega", "2", "--alpha", "1.5", "--sigma", "0.1", "--lam", "0.1"],
                 {"--omega": NUM, "--alpha": NUM, "--lam": NUM, "--edge-width": NUM,
-                 "--edge-fraction": NUM, "--max-iter": NUM}),
+                 "--edge-fraction": NUM, "--max-iter": NUM, "--edge-convention": CONV}),
     "qat": (["--dataset", "teacher", "--bits", "2", "--widths", "4", "--lrs", "0.1", "--seeds", "1",
              "--epochs", "1", "--n-train", "40", "--n-test", "40", "--n-measure", "20", "--probes", "2",
              "--mc", "1"],

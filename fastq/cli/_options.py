@@ -39,13 +39,9 @@ def add_edge_width_arg(g, *, purpose: str = "edge width eps of the smoothed quan
                         "(default: absolute)")
 
 
-def edge_from_args(args, *, absolute_only: bool = False) -> tuple[float, str]:
-    """(edge width, convention) from --edge-width/--edge-convention, checked; commands whose
-    algorithm implements only the absolute convention pass ``absolute_only``.
-    """
+def edge_from_args(args) -> tuple[float, str]:
+    """(edge width, convention) from --edge-width/--edge-convention, checked (jump: ratio <= 1)."""
     conv = getattr(args, "edge_convention", "absolute")
-    if absolute_only and conv != "absolute":
-        raise V.FastqInputError(f"edge_convention must be absolute for this command (got {conv})")
     return check_edge(args.edge_width, conv), conv
 
 

@@ -115,7 +115,7 @@ CASES = [
     ([*EXACT, "--instances", "1"], "instances"),
     ([*EXACT, "--node-limit", "0"], "node_limit"),
     ([*EXACT, "--edge-width", "0"], "edge_width"),
-    ([*EXACT, "--edge-convention", "jump"], "edge_convention"),
+    ([*EXACT, "--edge-convention", "jump", "--edge-width", "4"], "edge_width"),
     ([*EXACT, "--seed", "-2"], "seed"),
     # --- optimize
     ([*OPT, "--tolerance", "-1"], "tolerance"),

@@ -97,9 +97,12 @@ from .studies import (
     bit_budget,
     curves,
     estimate_sweep,
+    leading_at,
     optimal_omega,
     phase_diagram,
+    resolution_claims,
     rs_boundary,
+    solve_field,
     sweep,
 )
 from .synthetic import teacher
@@ -129,4 +132,5 @@ __all__ = [
     "ste_stationary", "sweep", "teacher", "train_mlp", "input_moments", "eg_drop", "CostEstimate", "estimate_sweep",
     "RoutingComparisonResult", "RoutingResult", "RoutingSetup", "RoutingStudyResult", "hebb_eg",
     "hebb_overlap", "make_routing_setup", "route", "route_compare", "routing_study",
+    "solve_field", "leading_at", "resolution_claims",
 ]

@@ -1,13 +1,44 @@
 """phi_eps as an explicit piecewise-linear function of w: the table of pieces the Gaussian-moment
 kernels of :mod:`fastq.gauss` integrate over (used by the RS map and the sweep kernels).
 
-Kept apart from :mod:`fastq.quantizers`, which owns the levels and the pointwise phi_eps kernels.
+Kept apart from :mod:`fastq.quantizers`, which owns the levels and the pointwise phi_eps kernels;
+the binary searches over sorted thresholds live here (the lowest floor that needs them) and are
+re-exported by :mod:`fastq.quantizers`.  The per-jump edge convention has its own table in
+:mod:`fastq._jump`.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ._jit import njit
+
+
+@njit
+def _count_le(t, x):
+    """Number of entries of the sorted array ``t`` that are <= x (binary search)."""
+    lo = 0
+    hi = t.shape[0]
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if t[mid] <= x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit
+def _count_lt(t, x):
+    """Number of entries of the sorted array ``t`` that are < x (binary search)."""
+    lo = 0
+    hi = t.shape[0]
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if t[mid] < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
 
 
 @njit

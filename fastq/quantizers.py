@@ -11,7 +11,9 @@ the midpoints ``t_k = (d_{k-1} + d_k) / 2``.  The *edge-smoothed* quantizer of w
     \qquad r(u) = \min(1, \max(0, u + 1/2)),
 
 which equals the hard quantizer averaged over a uniform dither of width eps.  eps = 0 is the
-hard quantizer.  See ``docs/theory.md`` for why fastq needs it.
+hard quantizer.  See ``docs/theory.md`` for why fastq needs it.  With
+``edge_convention="jump"`` the edge width is instead a ratio r and ramp k has width ``r D_k``
+(:mod:`fastq._jump`, ``docs/resolution.md``).
 
 The numerical work is done by the private ``@njit`` kernels ``_phi``, ``_dphi`` (scalars) and
 ``_phi_array``/``_dphi_array`` (arrays), which locate a weight by binary search over the
@@ -25,7 +27,8 @@ import numpy as np
 
 from . import _validate as V
 from ._jit import njit
-from ._pieces import _piece_table, _ramp_sum
+from ._jump import EDGE_CONVENTIONS, _dphi_array_jump, _phi_array_jump, _piece_table_jump
+from ._pieces import _count_le, _count_lt, _piece_table, _ramp_sum  # noqa: F401  (searches re-exported)
 
 #: Largest number of sub-intervals accepted (16 bits for uniform).
 MAX_N_P_UNIFORM = 2**16 - 2
@@ -100,34 +103,6 @@ def log_levels(n_p: int, omega: float) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- kernels
 @njit
-def _count_le(t, x):
-    """Number of entries of the sorted array ``t`` that are <= x (binary search)."""
-    lo = 0
-    hi = t.shape[0]
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if t[mid] <= x:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
-@njit
-def _count_lt(t, x):
-    """Number of entries of the sorted array ``t`` that are < x (binary search)."""
-    lo = 0
-    hi = t.shape[0]
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if t[mid] < x:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
-@njit
 def _shift_bin(k, w, thresholds):
     """Bin index of ``w`` (number of thresholds <= w) found by walking from a nearby index ``k``:
     O(distance) instead of a binary search, for weights that move by a few bins per step.
@@ -198,6 +173,18 @@ def n_p_from_bits(bits) -> int:
     return int(r)
 
 
+def check_edge(edge_width, edge_convention="absolute") -> float:
+    """A validated edge width for ``edge_convention`` ("absolute": eps >= 0 in weight units;
+    "jump": the ratio ``0 <= r <= 1``, so ramps never overlap; see :mod:`fastq._jump`).
+    """
+    if edge_convention not in EDGE_CONVENTIONS:
+        raise V.FastqInputError(f"edge_convention must be one of {', '.join(EDGE_CONVENTIONS)} "
+                                f"(got {edge_convention!r})")
+    if edge_convention == "jump":
+        return V.in_range("edge_width (per-jump ratio r)", edge_width, 0.0, 1.0)
+    return V.nonnegative("edge_width", edge_width)
+
+
 class Quantizer:
     """A b-bit quantizer with range omega, hard (``edge_width=0``) or edge-smoothed.
 
@@ -212,28 +199,35 @@ class Quantizer:
     omega : float
         Clipping range; the outermost levels are ``+-omega``.
     edge_width : float
-        Width eps of the linear ramps replacing each jump (0 = hard quantizer).
+        Width eps of the linear ramps replacing each jump (0 = hard quantizer); under the
+        per-jump convention the ratio r (ramp k has width ``r * D_k``, ``0 <= r <= 1``).
+    edge_convention : {"absolute", "jump"}
+        How ``edge_width`` is read: in weight units (default; every ramp has width eps) or per
+        jump (THEORY section 14; :mod:`fastq._jump`).  Part of equality, hash and ``to_dict``.
     levels, thresholds : ndarray
         ``n_p + 1`` sorted levels and the ``n_p`` midpoints between them.
     bits : float
         ``log2(n_p + 2)`` (an integer for ``n_p = 2**b - 2``).
     """
 
-    __slots__ = ("scheme", "n_p", "omega", "edge_width", "levels", "thresholds", "_pieces")
+    __slots__ = ("scheme", "n_p", "omega", "edge_width", "edge_convention", "levels", "thresholds",
+                 "_pieces")
 
-    def __init__(self, scheme: str, n_p: int, omega: float, edge_width: float = 0.0):
+    def __init__(self, scheme: str, n_p: int, omega: float, edge_width: float = 0.0,
+                 edge_convention: str = "absolute"):
         if scheme not in SCHEMES:
             raise V.FastqInputError(f"scheme must be one of {', '.join(SCHEMES)} (got {scheme!r})")
         max_np = MAX_N_P_UNIFORM if scheme == "uniform" else MAX_N_P_LOG
         n_p = V.integer("n_p", n_p, 1, max_np)
         omega = V.positive("omega", omega)
-        edge_width = V.nonnegative("edge_width", edge_width)
+        edge_width = check_edge(edge_width, edge_convention)
         lv = _levels(scheme == "log", n_p, omega)
         lv.setflags(write=False)
         th = 0.5 * (lv[1:] + lv[:-1])
         th.setflags(write=False)
         for name, value in (("scheme", scheme), ("n_p", n_p), ("omega", omega),
-                            ("edge_width", edge_width), ("levels", lv), ("thresholds", th),
+                            ("edge_width", edge_width), ("edge_convention", edge_convention),
+                            ("levels", lv), ("thresholds", th),
                             ("_pieces", None)):
             object.__setattr__(self, name, value)
 
@@ -246,23 +240,27 @@ class Quantizer:
 
     # -- constructors ---------------------------------------------------------------------
     @classmethod
-    def uniform(cls, n_p: int, omega: float, edge_width: float = 0.0) -> Quantizer:
+    def uniform(cls, n_p: int, omega: float, edge_width: float = 0.0,
+                edge_convention: str = "absolute") -> Quantizer:
         """Uniform quantizer with ``n_p`` equal sub-intervals of ``[-omega, omega]``."""
-        return cls("uniform", n_p, omega, edge_width)
+        return cls("uniform", n_p, omega, edge_width, edge_convention)
 
     @classmethod
-    def log(cls, n_p: int, omega: float, edge_width: float = 0.0) -> Quantizer:
+    def log(cls, n_p: int, omega: float, edge_width: float = 0.0,
+            edge_convention: str = "absolute") -> Quantizer:
         """Logarithmic quantizer (widths doubling away from zero) with ``n_p`` sub-intervals."""
-        return cls("log", n_p, omega, edge_width)
+        return cls("log", n_p, omega, edge_width, edge_convention)
 
     @classmethod
-    def from_bits(cls, bits, omega: float, scheme: str = "uniform", edge_width: float = 0.0) -> Quantizer:
+    def from_bits(cls, bits, omega: float, scheme: str = "uniform", edge_width: float = 0.0,
+                  edge_convention: str = "absolute") -> Quantizer:
         """Quantizer with ``b = log2(n_p + 2)`` bits; ``bits`` must make ``n_p`` an integer."""
-        return cls(scheme, n_p_from_bits(bits), omega, edge_width)
+        return cls(scheme, n_p_from_bits(bits), omega, edge_width, edge_convention)
 
-    def with_edge_width(self, edge_width: float) -> Quantizer:
-        """The same level set with another edge width."""
-        return Quantizer(self.scheme, self.n_p, self.omega, edge_width)
+    def with_edge_width(self, edge_width: float, edge_convention: str | None = None) -> Quantizer:
+        """The same level set with another edge width (and the same convention unless given)."""
+        conv = self.edge_convention if edge_convention is None else edge_convention
+        return Quantizer(self.scheme, self.n_p, self.omega, edge_width, conv)
 
     def hard(self) -> Quantizer:
         """The same level set with ``edge_width = 0``."""
@@ -280,10 +278,18 @@ class Quantizer:
         return np.diff(self.levels)
 
     @property
+    def ramp_widths(self) -> np.ndarray:
+        """Width of the ramp at each threshold: ``eps`` (absolute) or ``r * D_k`` (per jump)."""
+        if self.edge_convention == "jump":
+            return self.edge_width * self.jumps
+        return np.full(self.n_p, self.edge_width)
+
+    @property
     def pieces(self):
         """``(breaks, value, slope, centre)`` of phi_eps as a piecewise-linear function (cached)."""
         if self._pieces is None:
-            pieces = _piece_table(self.levels, self.thresholds, self.edge_width)
+            table = _piece_table_jump if self.edge_convention == "jump" else _piece_table
+            pieces = table(self.levels, self.thresholds, self.edge_width)
             for arr in pieces:
                 arr.setflags(write=False)
             object.__setattr__(self, "_pieces", pieces)
@@ -292,11 +298,11 @@ class Quantizer:
     # -- evaluation -----------------------------------------------------------------------
     def __call__(self, w):
         """phi_eps(w), elementwise on scalars or arrays of any shape (kernel ``_phi_array``)."""
-        return self._apply(_phi_array, w)
+        return self._apply(_phi_array_jump if self.edge_convention == "jump" else _phi_array, w)
 
     def derivative(self, w):
         """D phi_eps / dw elementwise (kernel ``_dphi_array``); 0 a.e. for the hard quantizer."""
-        return self._apply(_dphi_array, w)
+        return self._apply(_dphi_array_jump if self.edge_convention == "jump" else _dphi_array, w)
 
     def _apply(self, kernel, w):
         arr = np.asarray(w, dtype=np.float64)
@@ -310,17 +316,18 @@ class Quantizer:
     def to_dict(self) -> dict:
         """The quantizer's parameters as a dict (what result files record)."""
         return {"scheme": self.scheme, "n_p": self.n_p, "bits": self.bits, "omega": self.omega,
-                "edge_width": self.edge_width}
+                "edge_width": self.edge_width, "edge_convention": self.edge_convention}
 
     def __repr__(self) -> str:
+        conv = "" if self.edge_convention == "absolute" else f", edge_convention={self.edge_convention!r}"
         return (f"Quantizer(scheme={self.scheme!r}, n_p={self.n_p}, omega={self.omega!r}, "
-                f"edge_width={self.edge_width!r})")
+                f"edge_width={self.edge_width!r}{conv})")
 
     def __eq__(self, other) -> bool:
         return isinstance(other, Quantizer) and self.to_dict() == other.to_dict()
 
     def __hash__(self) -> int:
-        return hash((self.scheme, self.n_p, self.omega, self.edge_width))
+        return hash((self.scheme, self.n_p, self.omega, self.edge_width, self.edge_convention))
 
     def __reduce__(self):
-        return (Quantizer, (self.scheme, self.n_p, self.omega, self.edge_width))
+        return (Quantizer, (self.scheme, self.n_p, self.omega, self.edge_width, self.edge_convention))

@@ -30,6 +30,10 @@ CALLS = {
     "estimate_sweep": ("fastq.estimate_sweep(n_p=[2, 3], omega=[1.0, 2.0], alpha=1.5, sigma=0.01, lam=0.0)"
                        ".memory_bytes"),
     "sweep": "float(fastq.sweep(n_p=[2, 3], omega=[1.0, 2.0], alpha=1.5, sigma=0.01, lam=0.0)['eg'].sum())",
+    "solve_field": "fastq.solve_field('uniform', 2, 1.0, 1.5, 0.01, 0.0, dz=0.1).at",
+    "leading_at": "float(fastq.leading_at('jump', 0.2, chi=1.0, eg=0.1, kappa=0.3, alpha=1.5, lam=0.0))",
+    "resolution_claims": ("fastq.resolution_claims({(s, lam): (np.arange(1, 4), np.linspace(1, 10, 5), "
+                          "np.ones((3, 5), bool)) for s in ('uniform', 'log') for lam in (0, 1)})['II']"),
     "phase_diagram": "fastq.phase_diagram(n_p=[2, 3], omega=[1.0, 2.0], kappa_map=False).rs_fraction",
     "rs_boundary": ("len(fastq.rs_boundary(fastq.phase_diagram(n_p=[2, 6], omega=np.linspace(0.5, 4, 8), "
                     "kappa_map=False, boundary=False).result))"),

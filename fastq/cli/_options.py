@@ -6,7 +6,7 @@ import argparse
 from .. import _validate as V
 from ..defaults import DEFAULT_EDGE_WIDTH
 from ..parallel import BACKENDS, effective_n_jobs, validate_backend
-from ..quantizers import Quantizer, n_p_from_bits
+from ..quantizers import EDGE_CONVENTIONS, Quantizer, check_edge, n_p_from_bits
 from ._common import _float
 
 #: where resumable commands keep finished chunks, under their --out directory
@@ -27,9 +27,22 @@ def add_scheme_arg(g, *, both: bool = False):
 
 
 def add_edge_width_arg(g, *, purpose: str = "edge width eps of the smoothed quantizer"):
-    """--edge-width (weight units, default :data:`fastq.DEFAULT_EDGE_WIDTH`)."""
+    """--edge-width (default :data:`fastq.DEFAULT_EDGE_WIDTH`) and --edge-convention (how it is
+    read: weight units, or the ratio of each ramp to its jump; THEORY section 14).
+    """
     g.add_argument("--edge-width", type=_float, default=DEFAULT_EDGE_WIDTH, metavar="E",
-                   help=f"{purpose} (>= 0, weight units; 0 = hard rounding) (default: {DEFAULT_EDGE_WIDTH})")
+                   help=f"{purpose} (>= 0, weight units; 0 = hard rounding; with --edge-convention "
+                        f"jump the ratio r in [0, 1]) (default: {DEFAULT_EDGE_WIDTH})")
+    g.add_argument("--edge-convention", choices=EDGE_CONVENTIONS, default="absolute",
+                   help="absolute: every ramp has width E (weight units); jump: the ramp at each "
+                        "threshold has width E times its jump, E <= 1 so ramps never overlap "
+                        "(default: absolute)")
+
+
+def edge_from_args(args) -> tuple[float, str]:
+    """(edge width, convention) from --edge-width/--edge-convention, checked (jump: ratio <= 1)."""
+    conv = getattr(args, "edge_convention", "absolute")
+    return check_edge(args.edge_width, conv), conv
 
 
 def add_quantizer_args(p: argparse.ArgumentParser, *, omega_required: bool = True, bits_range: bool = False,
@@ -62,7 +75,7 @@ def n_p_from_args(args) -> int:
 
 def quantizer_from_args(args, omega=None) -> Quantizer:
     return Quantizer(args.scheme, n_p_from_args(args), args.omega if omega is None else omega,
-                     args.edge_width)
+                     args.edge_width, getattr(args, "edge_convention", "absolute"))
 
 
 def add_model_args(p: argparse.ArgumentParser, *, defaults: dict | None = None, grid: tuple = ()):

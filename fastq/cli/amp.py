@@ -79,7 +79,8 @@ def run_amp(args) -> int:
     d.update({"rs_eg": rs.eg, "rs_at": rs.at, "rs_phase": "RS" if rs.rs else "RSB" if rs.converged else rs.status,
               "rs_converged": rs.converged,
               "scheme": q.scheme, "n_p": q.n_p, "bits": q.bits, "omega": q.omega,
-              "edge_width": q.edge_width, "alpha": alpha, "sigma": sigma, "lam": lam, "rho": rho,
+              "edge_width": q.edge_width, "edge_convention": q.edge_convention,
+              "alpha": alpha, "sigma": sigma, "lam": lam, "rho": rho,
               "n": n, "runs": runs, "seed": seed, "restarts": restarts, "max_iter": max_iter,
               "tol": tol, "variance": args.variance, "files": [str(f) for f in files],
               **C.reuse_counts(scope)})
@@ -115,7 +116,8 @@ def _save(st, out, q, n, runs, seed):
     """Summary (JSON) and per-run values (NPZ) of an AMP study, in file names that carry the setting."""
     from ..store import metadata, write_json, write_npz
 
-    stem = (f"amp_{q.scheme}_np{q.n_p}_omega{q.omega:g}_eps{q.edge_width:g}_alpha{st.params['alpha']:g}"
+    stem = (f"amp_{q.scheme}_np{q.n_p}_omega{q.omega:g}_eps{q.edge_width:g}"
+            f"{'' if q.edge_convention == 'absolute' else q.edge_convention}_alpha{st.params['alpha']:g}"
             f"_sigma{st.params['sigma']:g}_lam{st.params['lam']:g}_n{n}_runs{runs}_seed{seed}")
     doc = metadata("amp-study", st.params)
     doc["summary"] = st.summary()

@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import _validate as V
 from ..defaults import DEFAULT_EDGE_WIDTH
+from ..quantizers import EDGE_CONVENTIONS, check_edge
 from . import _common as C
 from . import _options as O
 
@@ -27,6 +28,9 @@ def register(sub):
                          f"(default: {DEFAULT_EDGE_WIDTH})")
     ex.add_argument("--edge-fraction", type=C._float, metavar="F",
                     help="eps as a fraction in [0, 1] of the smallest level spacing (instead of --edge-width)")
+    g.add_argument("--edge-convention", choices=EDGE_CONVENTIONS, default="absolute",
+                   help="absolute: --edge-width in weight units; jump: the ramp at each threshold has "
+                        "width --edge-width (<= 1) times its jump (default: absolute)")
     O.add_model_args(p)
     p.add_argument("--max-iter", type=C._float, default=10_000,
                    help="iteration budget of QAT's saddle-point solve, integer >= 1 (default: 10000)")
@@ -42,21 +46,26 @@ def run(args) -> int:
     alpha, sigma, lam, rho = O.model_from_args(args)
     n_p = O.n_p_from_args(args)
     omega = V.positive("omega", args.omega)
+    conv = args.edge_convention
+    if args.edge_fraction is not None and conv != "absolute":
+        raise V.FastqInputError("edge_fraction needs --edge-convention absolute (it sets an absolute "
+                                "width); with jump give the ratio as --edge-width")
     if args.edge_fraction is not None:
         frac = V.in_range("edge_fraction", args.edge_fraction, 0.0, 1.0)
         eps = frac * float(np.min(np.diff(Quantizer(args.scheme, n_p, omega).levels)))
     else:
-        eps = V.nonnegative("edge_width", DEFAULT_EDGE_WIDTH if args.edge_width is None else args.edge_width)
-    q = Quantizer(args.scheme, n_p, omega, eps)
+        eps = check_edge(DEFAULT_EDGE_WIDTH if args.edge_width is None else args.edge_width, conv)
+    q = Quantizer(args.scheme, n_p, omega, eps, conv)
     r = compare(q, alpha, sigma, lam, rho, max_iter=V.integer("max_iter", args.max_iter, 1))
     d = r.to_dict()
     d.pop("params")
-    d.update({"scheme": q.scheme, "n_p": q.n_p, "bits": q.bits, "omega": q.omega,
+    d.update({"scheme": q.scheme, "n_p": q.n_p, "bits": q.bits, "omega": q.omega, "edge_convention": conv,
               "alpha": alpha, "sigma": sigma, "lam": lam, "rho": rho})
     phase = "RS (QAT exact)" if r.rs else ("RSB (QAT: RS approximation)" if r.converged
                                            else "NOT CONVERGED: " + r.status)
     C.emit(d, args.json, title=f"QAT vs PTQ vs ridge vs noise model ({q.scheme}, n_p={q.n_p}, "
-                               f"omega={q.omega:g}, edge_width={q.edge_width:g}): {phase}")
+                               f"omega={q.omega:g}, edge_width={q.edge_width:g}"
+                               f"{'' if conv == 'absolute' else ' per jump'}): {phase}")
     if r.ramps_overlap and not args.json:
         print(f"fastq compare: note: edge_width {q.edge_width:g} exceeds the level spacing "
               f"{r.min_step:.3g}; QAT's smoothed quantizer has no flat steps left "

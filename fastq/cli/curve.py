@@ -60,7 +60,7 @@ def run(args) -> int:
     sigma = V.nonnegative("sigma", args.sigma)
     lam = V.nonnegative("lam", args.lam)
     rho = V.positive("rho", args.rho)
-    eps = V.nonnegative("edge_width", args.edge_width)
+    eps, conv = O.edge_from_args(args)
     bits = _bits_list(args.bits)
     from ..quantizers import n_p_from_bits
 
@@ -84,6 +84,7 @@ def run(args) -> int:
     from ..studies import curves
 
     stem = out / (f"curve_{args.vary}_{args.scheme}_sigma{sigma:g}_lam{lam:g}_eps{eps:g}"
+                  + ("" if conv == "absolute" else conv)
                   + (f"_alpha{alpha[0]:g}" if args.vary != "alpha" else "")
                   + (f"_omega{omega[0]:g}" if args.vary != "omega" else "")
                   + "_b" + "-".join(f"{b:g}" for b in bits)
@@ -93,7 +94,7 @@ def run(args) -> int:
         cs = curves(args.vary, schemes=schemes, bits=bits,
                     omega=omega if args.vary == "omega" else omega[0],
                     alpha=alpha if args.vary == "alpha" else alpha[0], sigma=sigma, lam=lam, rho=rho,
-                    edge_width=eps, n_jobs=jobs, backend=args.backend, scheduler=args.scheduler,
+                    edge_width=eps, edge_convention=conv, n_jobs=jobs, backend=args.backend, scheduler=args.scheduler,
                     progress=show_progress(args.json))
         files = cs.save(stem)
         if not args.no_plot:

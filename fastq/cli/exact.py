@@ -70,6 +70,7 @@ def run_exact(args) -> int:
     from ..plotting.exact import plot_study
 
     alpha, sigma, lam, rho = O.model_from_args(args)
+    O.edge_from_args(args)
     q = O.quantizer_from_args(args)
     sizes = parse_sizes(args.sizes)
     instances = V.integer("instances", args.instances, 2)

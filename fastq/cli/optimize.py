@@ -59,10 +59,14 @@ def _omega_range(text):
     return lo, hi
 
 
+def _conv(result) -> str:
+    return "" if result.edge_convention == "absolute" else " per jump"
+
+
 def run_optimize(args) -> int:
     """Run ``fastq optimize`` with the parsed ``args``; returns the exit code."""
     alpha, sigma, lam, rho = O.model_from_args(args)
-    edge_width = V.nonnegative("edge_width", args.edge_width)
+    edge_width, conv = O.edge_from_args(args)
     omega_range = _omega_range(args.omega_range)
     margin = V.nonnegative("margin", args.margin)
     n_scan = V.integer("n_scan", args.n_scan, 8, 100_000)
@@ -78,8 +82,8 @@ def run_optimize(args) -> int:
         if args.all_schemes:
             raise V.FastqInputError("--all-schemes needs --bits-range")
         spec = {"scheme": args.scheme, "n_p": O.n_p_from_args(args)}
-        o = optimal_omega(spec, alpha, sigma, lam, rho, edge_width=edge_width, omega_range=omega_range,
-                          n_scan=n_scan, margin=margin)
+        o = optimal_omega(spec, alpha, sigma, lam, rho, edge_width=edge_width, edge_convention=conv,
+                          omega_range=omega_range, n_scan=n_scan, margin=margin)
         _emit_one(o, args.json)
         return 0 if o.converged else 3
 
@@ -87,6 +91,7 @@ def run_optimize(args) -> int:
     schemes = list(SCHEMES) if args.all_schemes else [args.scheme]
     out = C.prepare_out(args.out) if args.out is not None else None
     b = bit_budget(alpha, sigma, lam, rho, bits=bits, schemes=schemes, edge_width=edge_width,
+                   edge_convention=conv,
                    omega_range=omega_range, tolerance=tolerance, target_eg=args.target_eg,
                    n_scan=n_scan, margin=margin, n_jobs=O.parallel_from_args(args), backend=args.backend,
                    progress=show_progress(quiet=args.json))
@@ -95,7 +100,8 @@ def run_optimize(args) -> int:
         from ..plotting.optimize import plot_frontier
 
         stem = (f"frontier_{'-'.join(schemes)}_b{bits[0]}-{bits[-1]}_alpha{alpha:g}_sigma{sigma:g}"
-                f"_lam{lam:g}" + (f"_rho{rho:g}" if rho != 1.0 else "") + f"_eps{edge_width:g}")
+                f"_lam{lam:g}" + (f"_rho{rho:g}" if rho != 1.0 else "") + f"_eps{edge_width:g}"
+                + ("" if conv == "absolute" else conv))
         paths = save_budget(b, out, stem=stem)
         paths.append(plot_frontier(b, out / f"{stem}.png"))
     if args.json:
@@ -119,7 +125,7 @@ def _emit_one(o, as_json):
         print(to_json(s, indent=None))
         return
     out = sys.stdout
-    print(f"optimal omega ({o.scheme}, n_p={o.n_p}, bits={o.bits:.4g}, edge_width={o.edge_width:g}; "
+    print(f"optimal omega ({o.scheme}, n_p={o.n_p}, bits={o.bits:.4g}, edge_width={o.edge_width:g}{_conv(o)}; "
           f"alpha={o.alpha:g}, sigma={o.sigma:g}, lam={o.lam:g}, rho={o.rho:g}; "
           f"omega in [{o.omega_range[0]:g}, {o.omega_range[1]:g}])", file=out)
     if o.omega_star is None:
@@ -140,7 +146,7 @@ def _emit_one(o, as_json):
     if o.ramp_fraction is not None and o.ramp_fraction > 0.5:
         print(f"  note               at omega_star the ramps of phi_eps cover {100 * o.ramp_fraction:.0f}% "
               "of [-omega, omega]: the smoothed quantizer is nearly linear there (Eg close to ridge); "
-              "use a smaller --edge-width to model hard rounding", file=out)
+              "use a smaller --edge-width (or --edge-convention jump) to model hard rounding", file=out)
     if o.at_boundary:
         print("  warning            the optimum is at the edge of the search interval: widen --omega-range",
               file=out)
@@ -150,7 +156,7 @@ def _emit_one(o, as_json):
 def _print_budget(b):
     ref = (f"ridge Eg = {b.ridge_eg:.6g}" if b.ridge_eg is not None else f"ridge: {b.ridge_message}")
     print(f"bit budget (alpha={b.alpha:g}, sigma={b.sigma:g}, lam={b.lam:g}, rho={b.rho:g}, "
-          f"edge_width={b.edge_width:g}); {ref}")
+          f"edge_width={b.edge_width:g}{_conv(b)}); {ref}")
     if b.threshold is not None:
         crit = (f"Eg <= target {b.target_eg:g}" if b.reference == "target"
                 else f"Eg <= (1 + {b.tolerance:g}) x ridge = {b.threshold:.6g}")
@@ -166,7 +172,8 @@ def _print_budget(b):
                   f"{_fmt(o.eg_star_stable):>10} {_fmt(o.ramp_fraction, '.2f'):>6}")
     if any(o.ramp_fraction is not None and o.ramp_fraction > 0.5 for s in b.schemes for o in b.optima[s]):
         print("  note: 'ramps' is the fraction of [-omega*, omega*] on the ramps of phi_eps; above 0.5 the "
-              "smoothed quantizer is nearly linear (close to ridge), not hard rounding: lower --edge-width")
+              "smoothed quantizer is nearly linear (close to ridge), not hard rounding: lower --edge-width "
+              "or use --edge-convention jump")
     for s in b.schemes:
         mb, ms = b.min_bits[s], b.min_bits_stable[s]
         print(f"  {s}: smallest bits meeting the criterion: {mb if mb is not None else 'none in range'}"

@@ -58,12 +58,13 @@ def register(sub):
     p.set_defaults(func=run)
 
 
-def _estimate(args, n_p, omega, alpha, sigma, lam, rho, eps, jobs):
+def _estimate(args, n_p, omega, alpha, sigma, lam, rho, eps, conv, jobs):
     """The cost model of :mod:`fastq.studies.cost` for this command line."""
     from ..studies.cost import estimate_sweep
 
     return estimate_sweep(args.scheme, n_p=n_p, omega=omega, alpha=alpha, sigma=sigma, lam=lam, rho=rho,
-                          edge_width=eps, kappa_map=not args.no_kappa, n_jobs=jobs)
+                          edge_width=eps, edge_convention=conv, kappa_map=not args.no_kappa,
+                          n_jobs=jobs)
 
 
 def file_stem(scheme, alpha, sigma, lam, rho, eps, n_p, omega) -> str:
@@ -81,6 +82,7 @@ def run(args) -> int:
     t0 = time.perf_counter()
     alpha, sigma, lam, rho = O.model_from_args(args)
     eps = V.positive("edge_width", args.edge_width)
+    eps, conv = O.edge_from_args(args)
     n_p = C.parse_int_range("n_p", args.n_p)
     V.integer("n_p LO", n_p[0], 1)
     omega = C.parse_float_grid("omega", args.omega, positive=True)
@@ -98,21 +100,24 @@ def run(args) -> int:
 
     check_memory("the phase diagram", memory_estimate(n_points, 1 if args.no_kappa else 2))
     if args.estimate:
-        est = _estimate(args, n_p, omega, alpha, sigma, lam, rho, eps, jobs)
+        est = _estimate(args, n_p, omega, alpha, sigma, lam, rho, eps, conv, jobs)
         C.emit(est.to_dict() | {"summary": est.describe()}, args.json, title="fastq phase: cost estimate")
         return 0
     out = C.prepare_out(args.out)
     if solves >= ANNOUNCE_SOLVES:
-        est = _estimate(args, n_p, omega, alpha, sigma, lam, rho, eps, jobs)
+        est = _estimate(args, n_p, omega, alpha, sigma, lam, rho, eps, conv, jobs)
         print(f"fastq phase: {est.describe()}", file=sys.stderr, flush=True)
     from ..checkpoints import checkpointing
     from ..studies import phase_diagram
 
     stem = file_stem(args.scheme, alpha, sigma, lam, rho, eps, n_p, omega)
+    if conv != "absolute":
+        stem = stem.replace(f"_eps{eps:g}_", f"_eps{eps:g}{conv}_")
     with checkpointing(out / O.CHECKPOINT_DIRNAME, enabled=not args.no_resume) as scope:
         C.keep_note(scope, out / O.CHECKPOINT_DIRNAME)
         diag = phase_diagram(args.scheme, n_p=n_p, omega=omega, alpha=alpha, sigma=sigma, lam=lam,
-                             rho=rho, edge_width=eps, kappa_map=not args.no_kappa, n_jobs=jobs,
+                             rho=rho, edge_width=eps, edge_convention=conv,
+                             kappa_map=not args.no_kappa, n_jobs=jobs,
                              backend=args.backend, scheduler=args.scheduler, lines_per_chunk=chunk,
                              progress=show_progress(args.json))
         files = diag.save(out, stem)
@@ -126,7 +131,8 @@ def run(args) -> int:
     n_reused = res.n_reused + (diag.kappa.n_reused if diag.kappa is not None else 0)
     summary = {
         "scheme": args.scheme, "alpha": alpha, "sigma": sigma, "lam": lam, "rho": rho,
-        "edge_width": eps, "n_p": [n_p[0], n_p[-1]], "omega": [omega[0], omega[-1], len(omega)],
+        "edge_width": eps, "edge_convention": conv,
+        "n_p": [n_p[0], n_p[-1]], "omega": [omega[0], omega[-1], len(omega)],
         "n_points": res.n_points, "n_solves": n_solves, "n_computed": n_computed, "n_reused": n_reused,
         "rs_fraction": res.rs_fraction,
         "kappa_rs_fraction": diag.kappa_rs_fraction(eps) if diag.kappa is not None else None,

@@ -25,9 +25,11 @@ def run_rs(args) -> int:
     q = O.quantizer_from_args(args)
     r = solve_rs(q, alpha, sigma, lam, rho, tol=args.tol, max_iter=args.max_iter)
     d = r.to_dict()
+    conv = "" if q.edge_convention == "absolute" else " per jump"
     d.update({"scheme": q.scheme, "n_p": q.n_p, "bits": q.bits, "omega": q.omega,
+              "edge_convention": q.edge_convention,
               "alpha": alpha, "sigma": sigma, "lam": lam, "rho": rho})
     verdict = "RS (stable)" if r.rs else "RSB (at >= 1)" if r.converged else "NOT CONVERGED: " + r.status
     C.emit(d, args.json, title=f"RS saddle point ({q.scheme}, n_p={q.n_p}, omega={q.omega:g}, "
-                               f"edge_width={q.edge_width:g}): {verdict}")
+                               f"edge_width={q.edge_width:g}{conv}): {verdict}")
     return 0 if r.converged else 3

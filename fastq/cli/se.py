@@ -34,14 +34,16 @@ def run_se(args) -> int:
         start = (1.0 if args.v0 is None else args.v0, rho + 1.0 if args.e0 is None else args.e0)
     r = state_evolution(q, alpha, sigma, lam, rho, t_max=t_max, start=start, tol=args.tol)
     d = r.to_dict()
+    conv = "" if q.edge_convention == "absolute" else " per jump"
     d.update({"scheme": q.scheme, "n_p": q.n_p, "bits": q.bits, "omega": q.omega,
+              "edge_convention": q.edge_convention,
               "alpha": alpha, "sigma": sigma, "lam": lam, "rho": rho})
     if args.json:
         C.emit(d, True)
         return 0 if r.converged else 3
     traj = d.pop("trajectory")
     C.emit(d, False, title=f"state evolution ({q.scheme}, n_p={q.n_p}, omega={q.omega:g}, "
-                           f"edge_width={q.edge_width:g}): {r.status} after {r.iterations} steps")
+                           f"edge_width={q.edge_width:g}{conv}): {r.status} after {r.iterations} steps")
     print("  trajectory:")
     print(f"  {'t':>5}  {'V':>14}  {'E':>14}  {'eg':>14}")
     for t, v, e, g in zip(traj["t"], traj["V"], traj["E"], traj["eg"]):

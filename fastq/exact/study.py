@@ -199,6 +199,7 @@ def exact_study(quantizer: Quantizer, alpha, sigma, lam, rho=1.0, *, sizes, inst
     V.integer("seed", seed, 0)
     node_limit = V.integer("node_limit", node_limit, 1)
     amp_eps = DEFAULT_EDGE_WIDTH if amp_edge_width is None else V.positive("amp_edge_width", amp_edge_width)
+    quantizer.with_edge_width(amp_eps)  # valid under the quantizer's edge convention (jump: r <= 1)
     amp_max_iter = V.integer("amp_max_iter", amp_max_iter, 1)
     amp_tol = V.positive("amp_tol", amp_tol)
     effective_n_jobs(n_jobs)

@@ -25,6 +25,7 @@ import math
 import numpy as np
 
 from .._jit import njit
+from .._jump import _phi_dphi_jump
 from .._status import CONVERGED, DIVERGED, MAX_ITER
 from ..quantizers import _phi_dphi
 from ._products import _prod, _prodT
@@ -93,9 +94,10 @@ def _input_side(X, X2, G, W, full, alpha):
 
 
 @njit
-def _denoise(Uj, Bj, Aj, lam, lv, th, e, mnew, vnew):
+def _denoise(Uj, Bj, Aj, lam, lv, th, e, jump, mnew, vnew):
     """New ``mbar``, ``v`` of one run into ``mnew``, ``vnew``; returns the mean squared change,
-    or NaN when a non-finite argument reached the denoiser.
+    or NaN when a non-finite argument reached the denoiser.  ``jump``: the per-jump edge
+    convention (``e`` is the ratio r; :mod:`fastq._jump`).
     """
     n = Uj.shape[0]
     ch = 0.0
@@ -105,7 +107,10 @@ def _denoise(Uj, Bj, Aj, lam, lv, th, e, mnew, vnew):
         arg = r * a / (a + lam)  # R / (1 + lam Sigma)
         if not math.isfinite(arg):
             return np.nan
-        mn, dn = _phi_dphi(arg, lv, th, e)
+        if jump:
+            mn, dn = _phi_dphi_jump(arg, lv, th, e)
+        else:
+            mn, dn = _phi_dphi(arg, lv, th, e)
         mnew[i] = mn
         vnew[i] = dn / (lam + a)
         d = mn - Uj[i]
@@ -114,11 +119,12 @@ def _denoise(Uj, Bj, Aj, lam, lv, th, e, mnew, vnew):
 
 
 @njit
-def _amp(X, X2, y, lam, lev, thr, nlev, eps, full, mbar, v, max_iter, tol, w0, sigma, have_w0,
+def _amp(X, X2, y, lam, lev, thr, nlev, eps, jump, full, mbar, v, max_iter, tol, w0, sigma, have_w0,
          trace_change, trace_eg, status, iters):
     """AMP iterations for K runs sharing ``(X, y)``.
 
-    Run c uses the quantizer ``lev[c, :nlev[c]]``, ``thr[c, :nlev[c]-1]``, ``eps[c]``.
+    Run c uses the quantizer ``lev[c, :nlev[c]]``, ``thr[c, :nlev[c]-1]``, ``eps[c]`` (a per-jump
+    ratio where ``jump[c]``).
     ``mbar, v`` (K, N) hold the starts and receive the final iterates.  ``trace_change`` and
     ``trace_eg`` (max_iter, K) receive the per-iteration mean squared change and (if
     ``have_w0``) the Eg of mbar.  ``status[c]`` / ``iters[c]`` receive the outcome.
@@ -154,7 +160,7 @@ def _amp(X, X2, y, lam, lev, thr, nlev, eps, full, mbar, v, max_iter, tol, w0, s
         t += 1
         for j in range(na):
             c = act[j]
-            ch = _denoise(U[j], B[j], A[j], lam, lev[c, : nlev[c]], thr[c, : nlev[c] - 1], eps[c],
+            ch = _denoise(U[j], B[j], A[j], lam, lev[c, : nlev[c]], thr[c, : nlev[c] - 1], eps[c], jump[c],
                           mnew, vnew)
             iters[c] = t
             if not math.isfinite(ch):

@@ -141,14 +141,15 @@ def _tables(qs):
         lev[c, : nl[c]] = q.levels
         thr[c, : nl[c] - 1] = q.thresholds
     eps = np.array([q.edge_width for q in qs], dtype=np.float64)
-    return lev, thr, nl, eps
+    jump = np.array([q.edge_convention == "jump" for q in qs], dtype=np.bool_)
+    return lev, thr, nl, eps, jump
 
 
 def _run(X, y, qs, lam, init, max_iter, tol, variance, w0, sigma):
     """Validated inputs -> list of AMPResult (one per column of init)."""
     m, n = X.shape
     k = init.shape[1]
-    lev, thr, nl, eps = _tables(qs)
+    lev, thr, nl, eps, jump = _tables(qs)
     full = variance == "full"
     if full:
         with np.errstate(over="ignore"):  # an overflow shows up as status "diverged"
@@ -163,7 +164,7 @@ def _run(X, y, qs, lam, init, max_iter, tol, variance, w0, sigma):
     iters = np.empty(k, dtype=np.int64)
     have_w0 = w0 is not None
     w0a = w0 if have_w0 else np.zeros(1)
-    _amp(X, X2, y, float(lam), lev, thr, nl, eps, full, mbar, v, max_iter, float(tol), w0a,
+    _amp(X, X2, y, float(lam), lev, thr, nl, eps, jump, full, mbar, v, max_iter, float(tol), w0a,
          float(sigma) if sigma is not None else 0.0, have_w0, tc, te, status, iters)
     del X2
     out = []

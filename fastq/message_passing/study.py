@@ -62,7 +62,7 @@ class AMPStudyResult:
             egr, semr = _mean_sem(self.eg_requantized[conv, j])
             out.append({
                 "scheme": q.scheme, "n_p": q.n_p, "bits": q.bits, "omega": q.omega,
-                "edge_width": q.edge_width,
+                "edge_width": q.edge_width, "edge_convention": q.edge_convention,
                 "eg_mean": eg, "eg_sem": sem, "eg_requantized_mean": egr, "eg_requantized_sem": semr,
                 "eg_mean_max_iter": _mean_sem(self.eg[stuck, j])[0],
                 "n_converged": int(conv.sum()), "n_max_iter": int(stuck.sum()),

@@ -201,7 +201,8 @@ def compare(quantizer: Quantizer, alpha: float, sigma: float, lam: float, rho: f
     common = dict(eg_qat=r.eg, et_qat=et_qat, gap_qat=r.eg - et_qat, eg_qat_rounded=eg_qat_rounded,
                   chi_qat=r.chi, at=r.at, kappa=r.kappa, rs=r.rs, converged=r.converged,
                   status=r.status, edge_width=quantizer.edge_width, min_step=step,
-                  ramps_overlap=bool(quantizer.edge_width > step),
+                  ramps_overlap=bool(quantizer.edge_convention == "absolute"
+                                     and quantizer.edge_width > step),
                   params={"quantizer": quantizer.to_dict(), "alpha": alpha, "sigma": sigma,
                           "lam": lam, "rho": rho})
     try:

@@ -6,16 +6,20 @@
 * :func:`curves` -- Eg against omega, alpha or bits with ridge (``eg_curves``);
 * :func:`optimal_omega` -- the best clipping range (``optimum``, machinery in ``omega_search``);
 * :func:`bit_budget` -- the frontier over bits (``budget``);
-* :func:`estimate_sweep` -- time and memory of a grid from a short calibration (``cost``).
+* :func:`estimate_sweep` -- time and memory of a grid from a short calibration (``cost``);
+* :func:`solve_field`, :func:`leading_at`, :func:`resolution_claims` -- the resolution
+  conventions of the stability test (``resolution``).
 """
 from .budget import BitBudgetResult, bit_budget, save_budget
 from .cost import CostEstimate, estimate_sweep
 from .eg_curves import CurvesResult, curves
 from .optimum import OmegaOptimumResult, optimal_omega
 from .phase import PhaseDiagramResult, phase_diagram, rs_boundary
+from .resolution import claims as resolution_claims
+from .resolution import leading_at, solve_field
 from .sweep_result import SweepResult
 from .sweeps import sweep
 
 __all__ = ["BitBudgetResult", "CostEstimate", "CurvesResult", "OmegaOptimumResult", "PhaseDiagramResult",
            "SweepResult", "bit_budget", "curves", "estimate_sweep", "optimal_omega", "phase_diagram", "rs_boundary",
-           "save_budget", "sweep"]
+           "save_budget", "sweep", "solve_field", "leading_at", "resolution_claims"]

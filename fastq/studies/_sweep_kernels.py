@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._jit import njit
+from .._jump import _piece_table_jump
 from .._pieces import _piece_table
 from .._status import CONVERGED
 from ..quantizers import _levels
@@ -18,12 +19,17 @@ from ..replica._solver import _solve
 
 
 @njit
-def _solve_one(log_scheme, n_p, omega, eps, alpha, sigma, lam, rho, chi0, eg0, tol, max_iter, out):
-    """One RS solve from grid parameters into ``out`` (one ``N_SOLVE`` row)."""
+def _solve_one(log_scheme, n_p, omega, eps, jump, alpha, sigma, lam, rho, chi0, eg0, tol, max_iter, out):
+    """One RS solve from grid parameters into ``out`` (one ``N_SOLVE`` row); ``jump`` selects the
+    per-jump edge convention (``eps`` is then the ratio r; :mod:`fastq._jump`).
+    """
     lv = _levels(log_scheme, n_p, omega)
     th = 0.5 * (lv[1:] + lv[:-1])
     jumps = lv[1:] - lv[:-1]
-    breaks, value, slope, centre = _piece_table(lv, th, eps)
+    if jump:
+        breaks, value, slope, centre = _piece_table_jump(lv, th, eps)
+    else:
+        breaks, value, slope, centre = _piece_table(lv, th, eps)
     _solve(breaks, value, slope, centre, th, jumps, eps, alpha, sigma, lam, rho, chi0, eg0, tol,
            max_iter, 3, 1.0, out)
 
@@ -53,7 +59,7 @@ def _same_point(a, b):
 
 
 @njit
-def _forward(log_scheme, n_p, omega, eps, alpha, sigma, lam, rho, tol, max_iter, continuation,
+def _forward(log_scheme, n_p, omega, eps, jump, alpha, sigma, lam, rho, tol, max_iter, continuation,
              secant, fwd):
     """The forward pass: point j starts from the converged solution at j - 1 (``continuation``;
     with ``secant`` extrapolated linearly from j - 2 and j - 1 when both converged), otherwise
@@ -76,16 +82,16 @@ def _forward(log_scheme, n_p, omega, eps, alpha, sigma, lam, rho, tol, max_iter,
                     c0 = cp
                     e0 = ep
                     predicted = True
-        _solve_one(log_scheme, n_p[j], omega[j], eps[j], alpha[j], sigma[j], lam[j], rho[j], c0, e0,
+        _solve_one(log_scheme, n_p[j], omega[j], eps[j], jump, alpha[j], sigma[j], lam[j], rho[j], c0, e0,
                    tol, max_iter, buf)
         if predicted and buf[STATUS] != CONVERGED:
-            _solve_one(log_scheme, n_p[j], omega[j], eps[j], alpha[j], sigma[j], lam[j], rho[j],
+            _solve_one(log_scheme, n_p[j], omega[j], eps[j], jump, alpha[j], sigma[j], lam[j], rho[j],
                        fwd[j - 1, CHI], fwd[j - 1, EG], tol, max_iter, buf)
         fwd[j, :] = buf
 
 
 @njit
-def _reverse_from(j0, c0, e0, log_scheme, n_p, omega, eps, alpha, sigma, lam, rho, tol, max_iter,
+def _reverse_from(j0, c0, e0, log_scheme, n_p, omega, eps, jump, alpha, sigma, lam, rho, tol, max_iter,
                   fwd, rev, done):
     """Continue backwards from point ``j0`` (start ``(c0, e0)``) until the reverse solution
     meets the forward one (same fixed point) or the line ends.  Marks the points it solved in
@@ -94,7 +100,7 @@ def _reverse_from(j0, c0, e0, log_scheme, n_p, omega, eps, alpha, sigma, lam, rh
     buf = np.empty(N_SOLVE)
     j = j0
     while j >= 0 and not done[j]:
-        _solve_one(log_scheme, n_p[j], omega[j], eps[j], alpha[j], sigma[j], lam[j], rho[j], c0, e0,
+        _solve_one(log_scheme, n_p[j], omega[j], eps[j], jump, alpha[j], sigma[j], lam[j], rho[j], c0, e0,
                    tol, max_iter, buf)
         rev[j, :] = buf
         done[j] = True
@@ -110,7 +116,7 @@ def _reverse_from(j0, c0, e0, log_scheme, n_p, omega, eps, alpha, sigma, lam, rh
 
 
 @njit
-def _sweep_line(log_scheme, n_p, omega, eps, alpha, sigma, lam, rho, tol, max_iter, continuation,
+def _sweep_line(log_scheme, n_p, omega, eps, jump, alpha, sigma, lam, rho, tol, max_iter, continuation,
                 reverse, secant, fwd, rev):
     """Solve one line of points (parameter arrays of equal length ``n``); ``fwd``/``rev``
     (n x N_SOLVE) receive the ``_solve`` output rows (slots of :mod:`fastq.replica._layout`).
@@ -131,17 +137,17 @@ def _sweep_line(log_scheme, n_p, omega, eps, alpha, sigma, lam, rho, tol, max_it
     * ``REVERSE_NONE``: ``rev`` is left untouched.
     """
     n = n_p.shape[0]
-    _forward(log_scheme, n_p, omega, eps, alpha, sigma, lam, rho, tol, max_iter, continuation,
+    _forward(log_scheme, n_p, omega, eps, jump, alpha, sigma, lam, rho, tol, max_iter, continuation,
              secant, fwd)
     if reverse == REVERSE_NONE or n < 2:
         return
     if reverse == REVERSE_FULL or not continuation:
-        _reverse_full(log_scheme, n_p, omega, eps, alpha, sigma, lam, rho, tol, max_iter,
+        _reverse_full(log_scheme, n_p, omega, eps, jump, alpha, sigma, lam, rho, tol, max_iter,
                       continuation, fwd, rev)
         return
     done = np.zeros(n, dtype=np.bool_)
     _reverse_from(n - 1, 1.0, 0.5 * (rho[n - 1] + sigma[n - 1] * sigma[n - 1]), log_scheme, n_p,
-                  omega, eps, alpha, sigma, lam, rho, tol, max_iter, fwd, rev, done)
+                  omega, eps, jump, alpha, sigma, lam, rho, tol, max_iter, fwd, rev, done)
     for j in range(n - 2, -1, -1):
         if done[j]:
             continue
@@ -157,7 +163,7 @@ def _sweep_line(log_scheme, n_p, omega, eps, alpha, sigma, lam, rho, tol, max_it
             else:
                 c0 = 1.0
                 e0 = 0.5 * (rho[j] + sigma[j] * sigma[j])
-            _reverse_from(j, c0, e0, log_scheme, n_p, omega, eps, alpha, sigma, lam, rho, tol,
+            _reverse_from(j, c0, e0, log_scheme, n_p, omega, eps, jump, alpha, sigma, lam, rho, tol,
                           max_iter, fwd, rev, done)
     for j in range(n):
         if not done[j]:
@@ -165,7 +171,7 @@ def _sweep_line(log_scheme, n_p, omega, eps, alpha, sigma, lam, rho, tol, max_it
 
 
 @njit
-def _reverse_full(log_scheme, n_p, omega, eps, alpha, sigma, lam, rho, tol, max_iter, continuation,
+def _reverse_full(log_scheme, n_p, omega, eps, jump, alpha, sigma, lam, rho, tol, max_iter, continuation,
                   fwd, rev):
     """The whole line solved again from the far end (see :func:`_sweep_line`)."""
     n = n_p.shape[0]
@@ -182,7 +188,7 @@ def _reverse_full(log_scheme, n_p, omega, eps, alpha, sigma, lam, rho, tol, max_
         else:
             c0 = 0.0
             e0 = 0.5 * fwd[j, EG] if fwd[j, STATUS] == CONVERGED else 1e-3
-        _solve_one(log_scheme, n_p[j], omega[j], eps[j], alpha[j], sigma[j], lam[j], rho[j], c0, e0,
+        _solve_one(log_scheme, n_p[j], omega[j], eps[j], jump, alpha[j], sigma[j], lam[j], rho[j], c0, e0,
                    tol, max_iter, buf)
         rev[j, :] = buf
         have = buf[STATUS] == CONVERGED

@@ -18,7 +18,7 @@ import numpy as np
 from .. import _validate as V
 from .. import defaults
 from ..parallel import effective_n_jobs, parallel_map, validate_backend
-from ..quantizers import MAX_N_P_LOG, SCHEMES
+from ..quantizers import MAX_N_P_LOG, SCHEMES, check_edge
 from ..replica import NoFiniteSolution, ridge
 from ..store import metadata, write_csv, write_json
 from .omega_search import DEFAULT_N_SCAN, _omega_range
@@ -58,6 +58,7 @@ class BitBudgetResult:
     threshold: float | None
     min_bits: dict
     min_bits_stable: dict
+    edge_convention: str = "absolute"
 
     def rows(self) -> list[dict]:
         """One flat dict per (scheme, bits), in order."""
@@ -81,7 +82,8 @@ class BitBudgetResult:
 
     def to_dict(self) -> dict:
         """The record as a plain dict (JSON-ready through :func:`fastq.store.to_json`)."""
-        d = {k: getattr(self, k) for k in ("alpha", "sigma", "lam", "rho", "edge_width", "bits",
+        d = {k: getattr(self, k) for k in ("alpha", "sigma", "lam", "rho", "edge_width",
+                                           "edge_convention", "bits",
                                            "schemes", "ridge_eg", "ridge_message", "tolerance",
                                            "target_eg", "reference", "threshold", "min_bits",
                                            "min_bits_stable")}
@@ -93,10 +95,12 @@ def _meets(eg, threshold):
     return bool(eg is not None and threshold is not None and eg <= threshold)
 
 
-def _budget_item(item, alpha, sigma, lam, rho, edge_width, omega_range, n_scan, rtol, margin):
+def _budget_item(item, alpha, sigma, lam, rho, edge_width, omega_range, n_scan, rtol, margin,
+                 edge_convention="absolute"):
     scheme, bits = item
     return optimal_omega({"scheme": scheme, "bits": bits}, alpha, sigma, lam, rho,
-                         edge_width=edge_width, omega_range=omega_range, n_scan=n_scan, rtol=rtol,
+                         edge_width=edge_width, edge_convention=edge_convention,
+                         omega_range=omega_range, n_scan=n_scan, rtol=rtol,
                          margin=margin)
 
 
@@ -120,8 +124,8 @@ def _check_grid(bits, schemes):
 
 def bit_budget(alpha: float, sigma: float, lam: float, rho: float = 1.0, *,
                bits: Sequence[int] = range(2, 9), schemes: Sequence[str] = SCHEMES,
-               edge_width: float | None = None, omega_range: tuple | None = None,
-               tolerance: float = 0.05, target_eg: float | None = None,
+               edge_width: float | None = None, edge_convention: str = "absolute",
+               omega_range: tuple | None = None, tolerance: float = 0.05, target_eg: float | None = None,
                n_scan: int = DEFAULT_N_SCAN, rtol: float = 1e-6, margin: float = 0.02,
                n_jobs: int = 1, backend: str = "loky", progress: bool = False) -> BitBudgetResult:
     """Optimal omega and Eg for every bits value and scheme; the smallest sufficient bits.
@@ -135,6 +139,8 @@ def bit_budget(alpha: float, sigma: float, lam: float, rho: float = 1.0, *,
     bits : integers >= 2 (``n_p = 2**bits - 2``)
     schemes : subset of ("uniform", "log")
     edge_width : eps (default :data:`fastq.DEFAULT_EDGE_WIDTH`)
+    edge_convention : "absolute" (eps in weight units) or "jump" (eps = ratio r of each ramp to
+        its jump, r <= 1; the same smoothing at every number of bits)
     tolerance : float >= 0
         A quantizer is "as good as ridge" when ``eg_star <= (1 + tolerance) * ridge_eg``.
     target_eg : float > 0, optional
@@ -148,7 +154,7 @@ def bit_budget(alpha: float, sigma: float, lam: float, rho: float = 1.0, *,
     """
     alpha, sigma, lam, rho = V.model(alpha, sigma, lam, rho)
     bits, schemes = _check_grid(bits, schemes)
-    eps = V.nonnegative("edge_width", defaults.DEFAULT_EDGE_WIDTH if edge_width is None else edge_width)
+    eps = check_edge(defaults.DEFAULT_EDGE_WIDTH if edge_width is None else edge_width, edge_convention)
     omega_range = _omega_range(omega_range, rho)
     tolerance = V.nonnegative("tolerance", tolerance)
     if target_eg is not None:
@@ -171,6 +177,7 @@ def bit_budget(alpha: float, sigma: float, lam: float, rho: float = 1.0, *,
 
     items = [(s, b) for s in schemes for b in bits]
     fn = functools.partial(_budget_item, alpha=alpha, sigma=sigma, lam=lam, rho=rho, edge_width=eps,
+                           edge_convention=edge_convention,
                            omega_range=omega_range, n_scan=n_scan, rtol=rtol, margin=margin)
     res = parallel_map(fn, items, n_jobs=n_jobs, backend=backend, progress=progress,
                        desc="optimal omega")
@@ -188,7 +195,8 @@ def bit_budget(alpha: float, sigma: float, lam: float, rho: float = 1.0, *,
                      schemes=schemes, optima=optima, ridge_eg=ridge_eg, ridge_message=ridge_message,
                      tolerance=tolerance, target_eg=target_eg, reference=reference,
                      threshold=threshold, min_bits={s: first(s, "eg_star") for s in schemes},
-                     min_bits_stable={s: first(s, "eg_star_stable") for s in schemes})
+                     min_bits_stable={s: first(s, "eg_star_stable") for s in schemes},
+                     edge_convention=edge_convention)
 
 
 def save_budget(budget: BitBudgetResult, out_dir, *, stem: str = "frontier") -> list[Path]:
@@ -207,8 +215,8 @@ def save_budget(budget: BitBudgetResult, out_dir, *, stem: str = "frontier") -> 
             rows.append([s, o.bits, o.n_p, _nan(o.omega_star), _nan(o.eg_star), o.stable, _nan(o.at_star),
                          _nan(o.omega_star_stable), _nan(o.eg_star_stable), _nan(budget.ridge_eg),
                          _nan(budget.threshold)])
-    params = {k: getattr(budget, k) for k in ("alpha", "sigma", "lam", "rho", "edge_width", "bits",
-                                              "schemes", "tolerance", "target_eg")}
+    params = {k: getattr(budget, k) for k in ("alpha", "sigma", "lam", "rho", "edge_width",
+                                              "edge_convention", "bits", "schemes", "tolerance", "target_eg")}
     paths = [write_csv(out_dir / f"{stem}.csv", header, rows),
              write_json(out_dir / f"{stem}.json", {"metadata": metadata("bit_budget", params),
                                                    "result": budget.to_dict()})]

@@ -74,7 +74,8 @@ def calibration_rows(n_rows: int, lines: int) -> list[int]:
 
 
 def estimate_sweep(scheme: str = "uniform", *, n_p, omega, alpha, sigma, lam, rho: float = 1.0,
-                   edge_width: float = 0.1, kappa_map: bool = True, n_jobs: int | None = 1,
+                   edge_width: float = 0.1, edge_convention: str = "absolute", kappa_map: bool = True,
+                   n_jobs: int | None = 1,
                    lines: int = 3) -> CostEstimate:
     """Time and memory of ``phase_diagram(scheme, n_p=..., omega=..., ...)`` with ``n_jobs``
     workers, from solving ``lines`` whole rows of the grid here (see the module docstring).
@@ -87,9 +88,10 @@ def estimate_sweep(scheme: str = "uniform", *, n_p, omega, alpha, sigma, lam, rh
     workers = effective_n_jobs(n_jobs)
     rows = [n_p[i] for i in calibration_rows(len(n_p), lines)]
     model = dict(omega=omega, alpha=alpha, sigma=sigma, lam=lam, rho=rho)
-    sweep(scheme, n_p=rows[:1], **dict(model, omega=omega[:2]), edge_width=edge_width)  # JIT warm-up
+    edge = dict(edge_width=edge_width, edge_convention=edge_convention)
+    sweep(scheme, n_p=rows[:1], **dict(model, omega=omega[:2]), **edge)  # JIT warm-up
     t0 = time.perf_counter()
-    sweep(scheme, n_p=rows, **model, edge_width=edge_width)
+    sweep(scheme, n_p=rows, **model, **edge)
     if kappa_map:
         sweep(scheme, n_p=rows, **model, edge_width=0.0)
     spent = time.perf_counter() - t0

@@ -117,7 +117,8 @@ def _ridge_eg(alpha, sigma, lam, rho):
 
 
 def curves(vary: str, *, schemes=("uniform",), bits=(2, 3, 4), omega=2.0, alpha=1.5, sigma=0.01,
-           lam=0.01, rho=1.0, edge_width=DEFAULT_EDGE_WIDTH, n_jobs=1, backend="loky",
+           lam=0.01, rho=1.0, edge_width=DEFAULT_EDGE_WIDTH, edge_convention="absolute", n_jobs=1,
+           backend="loky",
            scheduler=None, progress=False) -> CurvesResult:
     """Eg curves (sweep kernel ``_sweep_line``) for each scheme and number of bits.
 
@@ -127,7 +128,8 @@ def curves(vary: str, *, schemes=("uniform",), bits=(2, 3, 4), omega=2.0, alpha=
         The x axis; pass its values as a sequence in the argument of the same name (``bits``
         is the list of curves for "omega"/"alpha" and the x values for "bits").
     schemes : sequence of "uniform"/"log"
-    bits, omega, alpha, sigma, lam, rho, edge_width : parameters (see :func:`fastq.sweep`)
+    bits, omega, alpha, sigma, lam, rho, edge_width, edge_convention : parameters (see
+        :func:`fastq.sweep`)
     """
     if vary not in VARY:
         raise V.FastqInputError(f"vary must be one of {', '.join(VARY)} (got {vary!r})")
@@ -141,7 +143,8 @@ def curves(vary: str, *, schemes=("uniform",), bits=(2, 3, 4), omega=2.0, alpha=
     sigma = V.nonnegative("sigma", sigma)
     lam = V.nonnegative("lam", lam)
     rho = V.positive("rho", rho)
-    kw = dict(bits=bits_l, sigma=sigma, lam=lam, rho=rho, edge_width=edge_width, n_jobs=n_jobs,
+    kw = dict(bits=bits_l, sigma=sigma, lam=lam, rho=rho, edge_width=edge_width,
+              edge_convention=edge_convention, n_jobs=n_jobs,
               backend=backend, scheduler=scheduler, progress=progress)
     if vary == "omega":
         x = np.asarray([V.positive("omega", w) for w in np.atleast_1d(omega)])
@@ -167,7 +170,7 @@ def curves(vary: str, *, schemes=("uniform",), bits=(2, 3, 4), omega=2.0, alpha=
         ridge_eg, ridge_ok = np.full(len(x), r_eg), np.full(len(x), r_ok)
     results = {s: sweep(s, desc=f"Eg vs {vary} ({s})", **kw) for s in schemes}
     params = {"schemes": list(schemes), "bits": [float(b) for b in bits_l], "sigma": sigma, "lam": lam,
-              "rho": rho, "edge_width": float(edge_width),
+              "rho": rho, "edge_width": float(edge_width), "edge_convention": edge_convention,
               "omega": np.asarray(omega).tolist(), "alpha": np.asarray(alpha).tolist()}
     return CurvesResult(vary=vary, x=x, results=results, ridge_eg=ridge_eg, ridge_finite=ridge_ok,
                     params=params)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from .. import _validate as V
-from ..quantizers import MAX_N_P_LOG, MAX_N_P_UNIFORM, SCHEMES, Quantizer, n_p_from_bits
+from ..quantizers import MAX_N_P_LOG, MAX_N_P_UNIFORM, SCHEMES, Quantizer, check_edge, n_p_from_bits
 from ..replica import RSResult, default_start, solve_rs
 
 #: Default search interval for omega, in units of the teacher scale sqrt(rho).
@@ -23,11 +23,14 @@ DEFAULT_N_SCAN = 96
 _SAME_FP_RTOL = 1e-7
 
 
-def _spec(quantizer_spec, edge_width):
-    """-> (scheme, n_p, edge_width).  Accepts a Quantizer (its omega is ignored) or a mapping
-    ``{"scheme": ..., "n_p": ...}`` / ``{"scheme": ..., "bits": ...}``.
+def _spec(quantizer_spec, edge_width, edge_convention=None):
+    """-> (scheme, n_p, edge_width, edge_convention).  Accepts a Quantizer (its omega is ignored)
+    or a mapping ``{"scheme": ..., "n_p": ...}`` / ``{"scheme": ..., "bits": ...}``.  The
+    convention is ``edge_convention`` if given, else the Quantizer's, else "absolute".
     """
+    conv = edge_convention
     if isinstance(quantizer_spec, Quantizer):
+        conv = quantizer_spec.edge_convention if conv is None else conv
         scheme, n_p = quantizer_spec.scheme, quantizer_spec.n_p
         eps = quantizer_spec.edge_width if edge_width is None else edge_width
     elif isinstance(quantizer_spec, Mapping):
@@ -54,9 +57,10 @@ def _spec(quantizer_spec, edge_width):
     else:
         raise V.FastqInputError("quantizer_spec must be a fastq.Quantizer (omega ignored) or a mapping "
                                 f"with scheme and n_p or bits (got {type(quantizer_spec).__name__})")
-    eps = V.nonnegative("edge_width", eps)
-    Quantizer(scheme, n_p, 1.0, eps)  # validates n_p against the scheme's limit
-    return scheme, n_p, eps
+    conv = "absolute" if conv is None else conv
+    eps = check_edge(eps, conv)
+    Quantizer(scheme, n_p, 1.0, eps, conv)  # validates n_p against the scheme's limit
+    return scheme, n_p, eps, conv
 
 
 def _omega_range(omega_range, rho):
@@ -77,8 +81,8 @@ def _omega_range(omega_range, rho):
 class _Objective:
     """Eg(omega) for one quantizer family, with a record of every solve (for warm starts)."""
 
-    def __init__(self, scheme, n_p, eps, alpha, sigma, lam, rho):
-        self.scheme, self.n_p, self.eps = scheme, n_p, eps
+    def __init__(self, scheme, n_p, eps, alpha, sigma, lam, rho, conv="absolute"):
+        self.scheme, self.n_p, self.eps, self.conv = scheme, n_p, eps, conv
         self.model = (alpha, sigma, lam, rho)
         self.cold = default_start(sigma, rho)
         self.n_solves = 0
@@ -89,7 +93,7 @@ class _Objective:
 
     def _solve(self, omega, start):
         self.n_solves += 1
-        r = solve_rs(Quantizer(self.scheme, self.n_p, omega, self.eps), *self.model, start=start)
+        r = solve_rs(Quantizer(self.scheme, self.n_p, omega, self.eps, self.conv), *self.model, start=start)
         if not r.converged:
             self.n_not_converged += 1
         return r
@@ -236,13 +240,14 @@ def _local_minima(vals):
 
 
 def _ramp_fraction(q: Quantizer) -> float:
-    """Length of the union of the ramps ``[t_k - eps/2, t_k + eps/2]`` inside ``[-omega, omega]``,
-    divided by ``2 omega``.
+    """Length of the union of the ramps ``[t_k - eps_k/2, t_k + eps_k/2]`` inside
+    ``[-omega, omega]``, divided by ``2 omega`` (``eps_k = r D_k`` under the per-jump convention).
     """
     if q.edge_width == 0.0:
         return 0.0
-    a = np.clip(q.thresholds - 0.5 * q.edge_width, -q.omega, q.omega)
-    b = np.clip(q.thresholds + 0.5 * q.edge_width, -q.omega, q.omega)
+    half = 0.5 * q.ramp_widths
+    a = np.clip(q.thresholds - half, -q.omega, q.omega)
+    b = np.clip(q.thresholds + half, -q.omega, q.omega)
     total, end = 0.0, -math.inf
     for lo, hi in zip(a, b):  # thresholds are sorted, so are the ramps
         lo = max(lo, end)

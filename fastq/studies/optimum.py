@@ -110,11 +110,13 @@ class OmegaOptimumResult:
     scan_omega: np.ndarray | None = None
     scan_eg: np.ndarray | None = None
     scan_at: np.ndarray | None = None
+    edge_convention: str = "absolute"
 
     def summary(self) -> dict:
         """The headline numbers (what ``fastq optimize --json`` prints for one quantizer)."""
         return {
             "scheme": self.scheme, "n_p": self.n_p, "bits": self.bits, "edge_width": self.edge_width,
+            "edge_convention": self.edge_convention,
             "omega_star": self.omega_star, "eg_star": self.eg_star, "stable": self.stable,
             "at_star": self.at_star,
             "omega_star_stable": self.omega_star_stable, "eg_star_stable": self.eg_star_stable,
@@ -134,8 +136,9 @@ class OmegaOptimumResult:
 
 
 def optimal_omega(quantizer_spec, alpha: float, sigma: float, lam: float, rho: float = 1.0, *,
-                  edge_width: float | None = None, omega_range: tuple | None = None,
-                  n_scan: int = DEFAULT_N_SCAN, rtol: float = 1e-6, margin: float = 0.02) -> OmegaOptimumResult:
+                  edge_width: float | None = None, edge_convention: str | None = None,
+                  omega_range: tuple | None = None, n_scan: int = DEFAULT_N_SCAN, rtol: float = 1e-6,
+                  margin: float = 0.02) -> OmegaOptimumResult:
     """The clipping range omega minimizing the RS generalization error (kernels: ``solve_rs``).
 
     Parameters
@@ -146,9 +149,9 @@ def optimal_omega(quantizer_spec, alpha: float, sigma: float, lam: float, rho: f
         ``{"scheme": "uniform"|"log", "n_p": N}`` or ``{"scheme": ..., "bits": B}``.
     alpha, sigma, lam, rho : float
         Model (alpha > 0, sigma >= 0, lam >= 0, rho > 0).
-    edge_width : float >= 0, optional
-        Edge width eps at which Eg and the AT stability are evaluated.  Default: the Quantizer's
-        own, or :data:`fastq.DEFAULT_EDGE_WIDTH` for a mapping spec.
+    edge_width, edge_convention : float >= 0, optional; "absolute"/"jump", optional
+        Edge width eps (and how it is read) at which Eg and the AT stability are evaluated.
+        Default: the Quantizer's own, else :data:`fastq.DEFAULT_EDGE_WIDTH` and absolute.
     omega_range : (lo, hi), optional
         Search interval; default ``(0.01, 12) * sqrt(rho)``.  An optimum on its edge is flagged
         (``at_boundary``, status "interval_edge").
@@ -172,18 +175,18 @@ def optimal_omega(quantizer_spec, alpha: float, sigma: float, lam: float, rho: f
     with ``at < 1`` at ``edge_width``.
     """
     alpha, sigma, lam, rho = V.model(alpha, sigma, lam, rho)
-    scheme, n_p, eps = _spec(quantizer_spec, edge_width)
+    scheme, n_p, eps, conv = _spec(quantizer_spec, edge_width, edge_convention)
     lo, hi = _omega_range(omega_range, rho)
     n_scan = V.integer("n_scan", n_scan, 8, 100_000)
     rtol = V.in_range("rtol", rtol, 1e-12, 1e-2)
     margin = V.nonnegative("margin", margin)
 
-    obj = _Objective(scheme, n_p, eps, alpha, sigma, lam, rho)
+    obj = _Objective(scheme, n_p, eps, alpha, sigma, lam, rho, conv)
     grid, scan = _scan(obj, lo, hi, n_scan)
     egs = np.array([_eg(r) for r in scan])
     ats = np.array([r.at if r.converged else math.nan for r in scan])
-    q = Quantizer(scheme, n_p, 1.0, eps)
-    base = dict(scheme=scheme, n_p=n_p, bits=q.bits, edge_width=eps, alpha=alpha, sigma=sigma,
+    q = Quantizer(scheme, n_p, 1.0, eps, conv)
+    base = dict(scheme=scheme, n_p=n_p, bits=q.bits, edge_width=eps, edge_convention=conv, alpha=alpha, sigma=sigma,
                 lam=lam, rho=rho, omega_range=(lo, hi), scan_omega=grid,
                 scan_eg=np.where(np.isfinite(egs), egs, np.nan), scan_at=ats)
     if not np.isfinite(egs).any():
@@ -211,7 +214,7 @@ def optimal_omega(quantizer_spec, alpha: float, sigma: float, lam: float, rho: f
                               coexisting=obj.coexisting, converged=r_star.converged,
                               status="interval_edge" if at_boundary else "ok",
                               n_solves=obj.n_solves, n_not_converged=obj.n_not_converged,
-                              ramp_fraction=_ramp_fraction(Quantizer(scheme, n_p, w_star, eps)))
+                              ramp_fraction=_ramp_fraction(Quantizer(scheme, n_p, w_star, eps, conv)))
 
 
 def _scan(obj, lo, hi, n_scan):

@@ -49,6 +49,11 @@ class PhaseDiagramResult:
         return float(self.result.fixed["edge_width"])
 
     @property
+    def edge_convention(self) -> str:
+        """How the edge width was read ("absolute" or "jump")."""
+        return str(self.result.options.get("edge_convention", "absolute"))
+
+    @property
     def rs_fraction(self) -> float:
         """Fraction of grid points whose RS solution converged and is stable."""
         return self.result.rs_fraction
@@ -76,7 +81,8 @@ class PhaseDiagramResult:
 
 def phase_diagram(scheme: str = "uniform", *, n_p=None, bits=None, omega, alpha: float = 1.5,
                   sigma: float = 0.01, lam: float = 0.0, rho: float = 1.0,
-                  edge_width: float = DEFAULT_EDGE_WIDTH, kappa_map: bool = True,
+                  edge_width: float = DEFAULT_EDGE_WIDTH, edge_convention: str = "absolute",
+                  kappa_map: bool = True,
                   boundary: bool = True, n_jobs=1, backend: str = "loky", scheduler=None,
                   lines_per_chunk=None, checkpoint_dir=None, progress: bool = False) -> PhaseDiagramResult:
     """RS/RSB phase diagram over (n_p or bits) x omega (sweep kernel ``_sweep_line``).
@@ -91,6 +97,8 @@ def phase_diagram(scheme: str = "uniform", *, n_p=None, bits=None, omega, alpha:
     alpha, sigma, lam, rho : model parameters (default: the paper's Fig. 2(a) setting)
     edge_width : float >= 0
         eps of the smoothed quantizer at which RS stability is judged.
+    edge_convention : {"absolute", "jump"}
+        eps in weight units, or the per-jump ratio r (ramp k of width ``r D_k``, r <= 1).
     kappa_map : also compute the hard-quantizer solution and its kappa
     boundary : trace ``at = 1`` to sub-grid precision (:func:`rs_boundary`)
     n_jobs, backend, scheduler, lines_per_chunk, checkpoint_dir, progress : see :func:`fastq.sweep`
@@ -101,7 +109,8 @@ def phase_diagram(scheme: str = "uniform", *, n_p=None, bits=None, omega, alpha:
     common = dict(n_p=n_p, bits=bits, omega=omega, alpha=alpha, sigma=sigma, lam=lam, rho=rho,
                   along="omega", n_jobs=n_jobs, backend=backend, scheduler=scheduler,
                   lines_per_chunk=lines_per_chunk, checkpoint_dir=checkpoint_dir, progress=progress)
-    res = sweep(scheme, edge_width=V.nonnegative("edge_width", edge_width), desc="phase diagram", **common)
+    res = sweep(scheme, edge_width=V.nonnegative("edge_width", edge_width),
+                edge_convention=edge_convention, desc="phase diagram", **common)
     kap = sweep(scheme, edge_width=0.0, desc="kappa map", **common) if kappa_map else None
     bd = rs_boundary(res) if boundary else []
     return PhaseDiagramResult(result=res, kappa=kap, boundary=bd)
@@ -121,6 +130,7 @@ def rs_boundary(result: SweepResult, xtol: float = 1e-10) -> list[dict]:
         raise V.FastqInputError(f"rs_boundary needs a sweep with dims (n_p, omega), got {result.dims}")
     fx = result.fixed
     eps = float(fx["edge_width"])
+    convention = result.options.get("edge_convention", "absolute")
     if eps == 0.0:
         return []  # hard quantizer: at is infinite wherever thresholds carry weight
     at = result["at"]
@@ -138,7 +148,7 @@ def rs_boundary(result: SweepResult, xtol: float = 1e-10) -> list[dict]:
             start = (float(result["chi"][i, j]), float(result["eg"][i, j]))
 
             def f(w, n_p=n_p, start=start):
-                r = solve_rs(Quantizer(result.scheme, n_p, w, eps), fx["alpha"], fx["sigma"],
+                r = solve_rs(Quantizer(result.scheme, n_p, w, eps, convention), fx["alpha"], fx["sigma"],
                              fx["lam"], fx["rho"], start=start)
                 return r.at - 1.0 if r.converged else np.nan
 

@@ -104,7 +104,7 @@ class SweepResult:
         if "n_p" in self.dims and "bits" not in extra:
             extra["bits"] = ("n_p", np.log2(np.asarray(self.coords["n_p"]) + 2.0))
         attrs = {"kind": "fastq-sweep", "scheme": self.scheme, **self.fixed,
-                 "edge_width_convention": self.options.get("edge_width_convention", "absolute"),
+                 "edge_width_convention": self.options.get("edge_convention", "absolute"),
                  "fixed": self.fixed, "options": self.options,
                  "status_codes": "0 converged, 1 max_iter, 2 diverged"}
         return dataset(self.coords, self.data, tuple(self.dims), attrs, extra_coords=extra)

@@ -36,7 +36,7 @@ from .._status import CONVERGED
 from ..checkpoints import run_chunks
 from ..defaults import DEFAULT_EDGE_WIDTH
 from ..parallel import effective_n_jobs, validate_backend
-from ..quantizers import MAX_N_P_LOG, MAX_N_P_UNIFORM, SCHEMES, n_p_from_bits
+from ..quantizers import MAX_N_P_LOG, MAX_N_P_UNIFORM, SCHEMES, check_edge, n_p_from_bits
 from ..replica._layout import AT, CHI, EG, ITERATIONS, KAPPA, N_SOLVE, RESIDUAL, STATUS, M, Q
 from ._sweep_kernels import COEXIST_RTOL, REVERSE_FULL, REVERSE_NONE, REVERSE_TARGETED, _sweep_line
 from .sweep_result import AXES, BOOL_FIELDS, FLOAT_FIELDS, INT_FIELDS, SweepResult
@@ -130,7 +130,8 @@ def _solve_line(spec, line_index):
     p, n = _line_params(spec, line_index)
     fwd = np.empty((n, N_SOLVE))
     rev = np.full((n, N_SOLVE), np.nan)
-    _sweep_line(spec["scheme"] == "log", p["n_p"], p["omega"], p["edge_width"], p["alpha"], p["sigma"],
+    _sweep_line(spec["scheme"] == "log", p["n_p"], p["omega"], p["edge_width"],
+                spec["edge_convention"] == "jump", p["alpha"], p["sigma"],
                 p["lam"], p["rho"], spec["tol"], spec["max_iter"], spec["continuation"],
                 _REVERSE[spec["check_direction"]], spec["predictor"] == "secant", fwd, rev)
     return fwd, rev
@@ -169,9 +170,9 @@ def _combine(fwd, rev):
 
 # ----------------------------------------------------------------------------- public API
 def sweep(scheme: str = "uniform", *, n_p=None, bits=None, omega, alpha, sigma, lam, rho: float = 1.0,
-          edge_width=DEFAULT_EDGE_WIDTH, along: str | None = None, continuation: bool = True,
-          check_direction: bool | str = True, predictor: str = "secant", tol: float = 1e-12,
-          max_iter: int = 10_000,
+          edge_width=DEFAULT_EDGE_WIDTH, edge_convention: str = "absolute", along: str | None = None,
+          continuation: bool = True, check_direction: bool | str = True, predictor: str = "secant",
+          tol: float = 1e-12, max_iter: int = 10_000,
           n_jobs: int | None = 1, backend: str = "loky", scheduler: str | None = None,
           lines_per_chunk: int | None = None, checkpoint_dir=None, progress: bool = False,
           desc: str = "fastq sweep") -> SweepResult:
@@ -186,6 +187,8 @@ def sweep(scheme: str = "uniform", *, n_p=None, bits=None, omega, alpha, sigma, 
     omega, alpha, sigma, lam, edge_width : float or 1-D sequence
         Model and quantizer parameters (omega > 0, alpha > 0, sigma >= 0, lam >= 0,
         edge_width >= 0).  A sequence makes that parameter an axis of the grid.
+    edge_convention : {"absolute", "jump"}
+        ``edge_width`` in weight units, or as the ramp-to-jump ratio r <= 1 (see Quantizer).
     rho : float > 0
         Teacher weight variance (fixed).
     along : str, optional
@@ -222,6 +225,7 @@ def sweep(scheme: str = "uniform", *, n_p=None, bits=None, omega, alpha, sigma, 
     """
     coords, fixed = _validate(scheme, n_p, bits, omega, alpha, sigma, lam, rho, edge_width)
     options = _solver_options(tol, max_iter, continuation, check_direction, predictor)
+    options["edge_convention"] = _check_convention(edge_convention, coords, fixed)
     validate_backend(backend, scheduler)
     effective_n_jobs(n_jobs)
     dims = _order_dims(coords, along)
@@ -245,6 +249,14 @@ def sweep(scheme: str = "uniform", *, n_p=None, bits=None, omega, alpha, sigma, 
                        options=options, n_computed=n_computed,
                        n_reused=len(lines) * line_len - n_computed,
                        extra_coords=extra, checkpoint_folder=run.folder)
+
+
+def _check_convention(edge_convention, coords, fixed):
+    """The convention is known and every edge width of the grid is valid under it."""
+    widths = coords["edge_width"] if "edge_width" in coords else [fixed["edge_width"]]
+    for w in widths:
+        check_edge(w, edge_convention)
+    return edge_convention
 
 
 def _solver_options(tol, max_iter, continuation, check_direction, predictor):

@@ -19,13 +19,14 @@ from hypothesis import strategies as st
 from fastq.cli import main
 
 NUM = ["0", "-1", "1", "2", "0.5", "1e9", "-1e-9", "nan", "inf", "x", "", "3.7", "1e-300", "1e300"]
+CONV = ["absolute", "jump", "x", ""]
 RANGE = ["1:5", "0:5:3", "5:1:3", "-1:3:3", "1:1:3", "0.2:2:3", "a:b:c", "1:2:3:4", "", "2"]
 
 #: subcommand -> (cheap valid base arguments, {option: pool of values})
 COMMANDS = {
     "rs": (["--bits", "3", "--omega", "1.5", "--alpha", "1.5", "--sigma", "0.01", "--lam", "1"],
            {"--omega": NUM, "--alpha": NUM, "--lam": NUM, "--edge-width": NUM, "--tol": NUM,
-            "--max-iter": NUM, "--rho": NUM, "--scheme": ["log", "x"]}),
+            "--max-iter": NUM, "--rho": NUM, "--scheme": ["log", "x"], "--edge-convention": CONV}),
     "rsb": (["--bits", "2", "--omega", "1", "--alpha", "1.4", "--sigma", "0.01", "--lam", "0.01"],
             {"--omega": ["0", "-1", "nan", "x", ""], "--alpha": ["-1", "nan", "x"], "--lam": ["-1", "inf"],
              "--rho": ["0", "x"], "--scheme": ["log", "x"]}),
@@ -37,21 +38,23 @@ COMMANDS = {
              "--runs", "2", "--max-iter", "20"],
             {"--n": ["2", "1", "0", "x", "1e12"], "--runs": ["1", "0", "-1"], "--restarts": ["1", "2", "0"],
              "--seed": ["0", "-1", "1.5"], "--jobs": ["1", "2", "0", "-1", "x"], "--tol": NUM,
-             "--variance": ["scalar", "full", "y"], "--alpha": NUM, "--edge-width": NUM}),
+             "--variance": ["scalar", "full", "y"], "--alpha": NUM, "--edge-width": NUM,
+             "--edge-convention": CONV}),
     "curve": (["--vary", "omega", "--omega", "0.5:3:3", "--bits", "2"],
               {"--omega": RANGE, "--alpha": RANGE, "--bits": ["2", "2,3", "2,,3", "1", "2.5", "x", "2:3"],
                "--sigma": NUM, "--lam": NUM, "--edge-width": NUM, "--vary": ["alpha", "bits", "z"],
-               "--scheme": ["uniform", "log", "both"]}),
+               "--scheme": ["uniform", "log", "both"], "--edge-convention": CONV}),
     "phase": (["--n-p", "1:3", "--omega", "0.5:3:3", "--no-plot"],
               {"--n-p": RANGE, "--omega": RANGE, "--edge-width": NUM, "--alpha": NUM, "--lam": NUM,
-               "--chunk-lines": ["1", "0", "x"], "--jobs": ["1", "0", "x"]}),
+               "--chunk-lines": ["1", "0", "x"], "--jobs": ["1", "0", "x"], "--edge-convention": CONV}),
     "exact": (["--bits", "2", "--omega", "1", "--alpha", "1.4", "--sigma", "0.1", "--lam", "0.01",
                "--sizes", "4,6", "--instances", "2", "--seed", "1", "--no-amp"],
               {"--sizes": ["4,6", "4:8:2", "8,,4", "8", "4:300:50", "x"], "--instances": ["2", "1", "x"],
                "--seed": ["1", "-1"], "--node-limit": ["10", "0", "x"], "--lam": NUM}),
     "optimize": (["--bits", "2", "--alpha", "1.4", "--sigma", "0.01", "--lam", "0.01", "--n-scan", "8"],
                  {"--n-scan": ["8", "3", "x"], "--tolerance": NUM, "--margin": NUM,
-                  "--omega-range": ["0.1:5", "5:1", "0:1", "x"], "--edge-width": NUM}),
+                  "--omega-range": ["0.1:5", "5:1", "0:1", "x"], "--edge-width": NUM,
+                  "--edge-convention": CONV}),
     "figures": (["--quick", "--only", "3"],
                 {"--only": ["3", "1,3", "", "11", "1,,3", "fig03", "nope"], "--group": ["nope", "replica,x"],
                  "--jobs": ["1", "0"]}),
@@ -63,7 +66,7 @@ COMMANDS = {
              "--teacher": ["gaussian", "constant:1", "constant:x", "x"]}),
     "compare": (["--bits", "3", "--omega", "2", "--alpha", "1.5", "--sigma", "0.1", "--lam", "0.1"],
                 {"--omega": NUM, "--alpha": NUM, "--lam": NUM, "--edge-width": NUM,
-                 "--edge-fraction": NUM, "--max-iter": NUM}),
+                 "--edge-fraction": NUM, "--max-iter": NUM, "--edge-convention": CONV}),
     "qat": (["--dataset", "teacher", "--bits", "2", "--widths", "4", "--lrs", "0.1", "--seeds", "1",
              "--epochs", "1", "--n-train", "40", "--n-test", "40", "--n-measure", "20", "--probes", "2",
              "--mc", "1"],

@@ -105,13 +105,17 @@ def model_from_args(args):
     return V.model(args.alpha, args.sigma, args.lam, args.rho)
 
 
-def add_parallel_args(p, *, resume: bool = False):
-    """--jobs, --backend, --scheduler; with ``resume`` also --chunk-lines and --no-resume."""
+def add_parallel_args(p, *, resume: bool = False, backend: str = "loky"):
+    """--jobs, --backend, --scheduler; with ``resume`` also --chunk-lines and --no-resume.
+
+    ``backend`` is the default backend: "threading" for commands whose work is all in nogil
+    kernels (measured faster there: no worker start-up, no pickled results), else "loky".
+    """
     g = p.add_argument_group("execution")
     g.add_argument("--jobs", type=_float, default=1, metavar="J",
                    help="parallel workers (1 = serial in this process, -1 = all cores) (default: 1)")
-    g.add_argument("--backend", choices=BACKENDS, default="loky",
-                   help="joblib backend: loky (processes), threading, or dask (default: loky)")
+    g.add_argument("--backend", choices=BACKENDS, default=backend,
+                   help=f"joblib backend: loky (processes), threading, or dask (default: {backend})")
     g.add_argument("--scheduler", metavar="ADDR",
                    help="Dask scheduler address, e.g. tcp://host:8786 (with --backend dask)")
     if resume:

@@ -39,6 +39,9 @@ def _ste_run(w0, w_init, levels, thresholds, psi_levels, psi_thresholds, quant_i
     exact ``E_x (y - y_hat)^2 / 2`` given the weights (moments ``c1, c2``).  The latent weights are
     copied into ``snap_out[j]`` before step ``snap_steps[j]`` (sorted).  ``rng`` is a
     ``numpy.random.Generator`` (NumPy's own ziggurat inside Numba).
+
+    The input draw is written out twice (start and step) on purpose: moving it into an inlined
+    helper returning a tuple made the step 1.6-2x slower (6.9 -> 10.9-11.6 us at N = 1000).
     """
     n = w0.shape[0]
     inv = 1.0 / math.sqrt(n)

@@ -79,8 +79,8 @@ def test_help_mentions_units_and_defaults(capsys):
 
 def test_kill_mid_grid_then_resume(tmp_path, capsys):
     out = tmp_path / "k"
-    # seconds of work in one-line chunks of tens of ms: the kill always lands mid-grid
-    grid = ["--n-p", "1:40", "--omega", "0.05:10:2000", "--chunk-lines", "1", "--no-kappa", "--no-plot"]
+    # seconds of work in one-line chunks of about 0.1 s: the kill always lands mid-grid
+    grid = ["--n-p", "1:40", "--omega", "0.05:10:8000", "--chunk-lines", "1", "--no-kappa", "--no-plot"]
     cmd = [sys.executable, "-m", "fastq", "phase", "--out", str(out), "--json"] + grid
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     ck = out / ".fastq-checkpoints"
@@ -98,11 +98,11 @@ def test_kill_mid_grid_then_resume(tmp_path, capsys):
     assert saved < 40, "the grid finished before the kill"
     assert proc.returncode == -signal.SIGKILL and saved >= 3
     d = run_json(capsys, ["phase", "--out", str(out)] + grid)
-    assert d["n_reused"] >= 3 * 2000 and d["n_reused"] + d["n_computed"] == d["n_solves"] == 40 * 2000
+    assert d["n_reused"] >= 3 * 8000 and d["n_reused"] + d["n_computed"] == d["n_solves"] == 40 * 8000
     fresh = run_json(capsys, ["phase", "--out", str(tmp_path / "fresh")] + grid)
     assert fresh["n_reused"] == 0
     stem = ("phase_uniform_alpha1.5_sigma0.01_lam0_eps" + format(d["edge_width"], "g")
-            + "_np1-40_omega0.05-10x2000")
+            + "_np1-40_omega0.05-10x8000")
     from fastq import SweepResult
 
     a, b = SweepResult.load(out / stem), SweepResult.load(tmp_path / "fresh" / stem)
@@ -122,9 +122,9 @@ def test_curve_command(tmp_path, capsys):
 
 def test_ctrl_c_keeps_finished_chunks(tmp_path, capsys):
     out = tmp_path / "c"
-    # 40 lines of 2000 points: each one-line chunk takes tens of ms, so the whole grid lasts
+    # 40 lines of 8000 points: each one-line chunk takes about 0.1 s, so the whole grid lasts
     # seconds and the interrupt (sent once two chunks are on disk) always lands mid-grid
-    grid = ["--n-p", "1:40", "--omega", "0.05:10:2000", "--chunk-lines", "1", "--no-kappa", "--no-plot"]
+    grid = ["--n-p", "1:40", "--omega", "0.05:10:8000", "--chunk-lines", "1", "--no-kappa", "--no-plot"]
     proc = subprocess.Popen([sys.executable, "-m", "fastq", "phase", "--out", str(out), "--json"] + grid,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     ck = out / ".fastq-checkpoints"
@@ -139,4 +139,4 @@ def test_ctrl_c_keeps_finished_chunks(tmp_path, capsys):
     saved = len(list(ck.glob("*/chunk_*.npz")))
     assert saved >= 2
     d = run_json(capsys, ["phase", "--out", str(out)] + grid)
-    assert d["n_reused"] == saved * 2000 and d["n_computed"] == d["n_points"] - saved * 2000
+    assert d["n_reused"] == saved * 8000 and d["n_computed"] == d["n_points"] - saved * 8000

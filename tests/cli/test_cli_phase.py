@@ -14,6 +14,14 @@ from fastq.cli import main
 SMALL = ["--n-p", "1:6", "--omega", "0.2:6:12"]
 
 
+
+def _hear_ctrl_c():
+    """In the child: SIGINT back to its default, so Python turns it into KeyboardInterrupt even
+    when the test run itself was started as a background job (which ignores SIGINT, and a
+    child inherits that).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
 def run_json(capsys, argv):
     assert main(argv + ["--json"]) == 0
     return json.loads(capsys.readouterr().out)
@@ -126,7 +134,8 @@ def test_ctrl_c_keeps_finished_chunks(tmp_path, capsys):
     # seconds and the interrupt (sent once two chunks are on disk) always lands mid-grid
     grid = ["--n-p", "1:40", "--omega", "0.05:10:8000", "--chunk-lines", "1", "--no-kappa", "--no-plot"]
     proc = subprocess.Popen([sys.executable, "-m", "fastq", "phase", "--out", str(out), "--json"] + grid,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_hear_ctrl_c)
     ck = out / ".fastq-checkpoints"
     t0 = time.time()
     while time.time() - t0 < 120 and proc.poll() is None:

@@ -40,6 +40,14 @@ VOLATILE = {"files", "wall_time_s", "seconds", "chunks_reused", "chunks_computed
             "computed", "resumed", "out", "seconds_mean", "seconds_max"}
 
 
+
+def _hear_ctrl_c():
+    """In the child: SIGINT back to its default, so Python turns it into KeyboardInterrupt even
+    when the test run itself was started as a background job (which ignores SIGINT, and a
+    child inherits that).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
 def _strip(d):
     if isinstance(d, dict):
         return {k: _strip(v) for k, v in d.items() if k not in VOLATILE}
@@ -57,7 +65,8 @@ def _run(argv, out):
 
 def _interrupt(argv, out, sig):
     cmd = [sys.executable, "-m", "fastq", *argv, "--out", str(out), "--json"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_hear_ctrl_c)
     ck = out / ".fastq-checkpoints"
     t0 = time.time()
     try:

@@ -23,6 +23,9 @@ from fastq.plotting.resolution import plot_conventions
 from fastq.studies import sweep
 from fastq.studies.resolution import claims, leading_at, solve_field
 
+#: where the full run writes (the project's docs, wherever the script is started from)
+DOCS_OUT = Path(__file__).resolve().parents[1] / "docs" / "resolution"
+
 FIG2 = dict(alpha=1.5, sigma=0.01, rho=1.0)
 PANELS = [("uniform", 0.0), ("uniform", 1.0), ("log", 0.0), ("log", 1.0)]
 ABSOLUTE = [0.1]
@@ -62,14 +65,15 @@ def _field_check(scheme, lam, n_p, omega, hard, dz, stride):
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--quick", action="store_true", help="coarse grid into --out (default /tmp)")
-    p.add_argument("--out", default=None, help="output directory (default: docs/resolution)")
+    p.add_argument("--quick", action="store_true",
+                   help="coarse grid into --out (default: fastq-resolution-quick in the current directory)")
+    p.add_argument("--out", default=None, help="output directory (default: the project's docs/resolution)")
     a = p.parse_args(argv)
     if a.quick:
         n_p, omega, stride = np.arange(1, 21), np.linspace(0.05, 10.0, 40), (5, 10)
     else:
         n_p, omega, stride = np.arange(1, 63), np.linspace(0.05, 10.0, 200), (4, 20)
-    out = Path(a.out or ("/tmp/fastq-resolution" if a.quick else "docs/resolution"))
+    out = Path(a.out) if a.out else (Path("fastq-resolution-quick") if a.quick else DOCS_OUT)
     settings = ([("absolute", v) for v in ABSOLUTE] + [("jump", v) for v in JUMP]
                 + [("field", v) for v in FIELD])
     maps = {s: {} for s in settings}

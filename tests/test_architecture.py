@@ -186,11 +186,12 @@ _SNIPPET = textwrap.dedent("""
 """)
 
 
-def _run(pkg_root: Path) -> dict:
+def _run(pkg_root: Path, cache_root: Path | None = None) -> dict:
     import json
 
     env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
     env["PYTHONPATH"] = str(pkg_root)
+    env["NUMBA_CACHE_DIR"] = str(cache_root if cache_root is not None else pkg_root / "numba-cache")
     out = subprocess.run([sys.executable, "-c", _SNIPPET], env=env, cwd=pkg_root, capture_output=True,
                          text=True, check=True, timeout=600)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -215,7 +216,24 @@ def test_numba_cache_is_invalidated_by_edits_to_other_modules(tmp_path):
     assert edited["eg"] != first["eg"] and edited["hits"] == 0
     gauss.write_text(src)  # back to the original sources: the stale entries were overwritten
     restored = _run(tmp_path)
-    assert restored["eg"] == first["eg"]
+    assert restored["eg"] == first["eg"] and restored["hits"] > 0  # the original sources' cache
+    # the package folder itself is never written (an installed package must leave nothing behind
+    # that pip does not know about); every entry sits under fastq-<version>-<hash>/ of the root
+    assert not [p for p in copy.rglob("*") if p.suffix in (".nbi", ".nbc")]
+    keyed = sorted(d.name for d in (tmp_path / "numba-cache").iterdir())
+    assert len(keyed) == 2 and all(k.startswith("fastq-") for k in keyed)
+
+
+def test_cache_dir_follows_numba_cache_dir_and_xdg(tmp_path, monkeypatch):
+    from fastq import _jit
+
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "n"))
+    assert _jit.cache_dir().parent == tmp_path / "n"
+    assert _jit.SOURCE_HASH[:16] in _jit.cache_dir().name
+    monkeypatch.delenv("NUMBA_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "x"))
+    if sys.platform.startswith("linux"):
+        assert _jit.cache_dir().parent == tmp_path / "x" / "fastq"
 
 
 @pytest.mark.parametrize("name", ["_jit", "_status", "_validate", "checkpoints", "defaults", "gauss",

@@ -15,7 +15,7 @@ every kernel is cached under one per-user directory,
 
 where the cache root is ``NUMBA_CACHE_DIR`` when that is set, else the platform's per-user
 cache directory (``$XDG_CACHE_HOME/fastq`` or ``~/.cache/fastq`` on Linux,
-``~/Library/Caches/fastq`` on macOS, ``%LOCALAPPDATA%\\fastq\\Cache`` on Windows), and ``<hash>``
+``~/Library/Caches/fastq`` on macOS, ``%LOCALAPPDATA%/fastq/Cache`` on Windows), and ``<hash>``
 is a SHA-256 of *all* of the package's sources (:data:`SOURCE_HASH`).  Numba itself invalidates a
 cached kernel only when its own source file changes; a kernel that calls kernels of other
 modules (``solve_rs`` calls the Gaussian moments of :mod:`fastq.gauss`) would keep running stale

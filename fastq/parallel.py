@@ -20,13 +20,68 @@ system then differs in the 16th digit between ``n_jobs=1`` and ``n_jobs=2``).
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import signal
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 
 from . import _validate as V
 
 BACKENDS = ("loky", "threading", "dask")
+
+#: messages about how the work is run (e.g. ``--jobs`` capped); the CLI prints them as one line
+log = logging.getLogger("fastq")
+
+#: memory one loky worker process holds once fastq and its kernels are loaded (measured ~250 MB;
+#: rounded up so that the cap leaves room for the work itself)
+WORKER_PROCESS_BYTES = 400 * 2**20
+#: at most this many workers per core (more only queue for the same cores)
+WORKERS_PER_CORE = 4
+
+
+def _available_bytes() -> int | None:
+    """Memory available to new processes (Linux /proc/meminfo), or None where unknown."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def worker_cap(backend: str) -> tuple[int, str]:
+    """The most workers this machine can hold for ``backend``, and the reason for that number."""
+    cores = os.cpu_count() or 1
+    cap, why = WORKERS_PER_CORE * cores, f"{WORKERS_PER_CORE} per core on {cores} core(s)"
+    if backend == "loky":
+        avail = _available_bytes()
+        if avail is not None and avail // WORKER_PROCESS_BYTES < cap:
+            cap = max(1, int(avail // WORKER_PROCESS_BYTES))
+            why = f"{avail / 2**30:.1f} GiB available at {WORKER_PROCESS_BYTES // 2**20} MB per worker process"
+    return cap, why
+
+
+def plan_workers(n_jobs: int, n_tasks: int, backend: str) -> int:
+    """``n_jobs`` capped by the number of tasks and, off a Dask cluster, by :func:`worker_cap`.
+
+    A cap is announced as one line on the ``fastq`` logger (the CLI prints it on stderr).
+    """
+    workers, why = n_jobs, []
+    if workers > n_tasks:
+        workers = max(1, n_tasks)
+        why.append(f"{n_tasks} task(s)")
+    if backend != "dask":
+        cap, reason = worker_cap(backend)
+        if workers > cap:
+            workers = cap
+            why.append(reason)
+    if workers < n_jobs and n_jobs > 1:
+        log.info("%d workers requested, using %d (%s)", n_jobs, workers, "; ".join(why))
+    return workers
 
 
 def effective_n_jobs(n_jobs: int | None, name: str = "n_jobs") -> int:
@@ -65,7 +120,12 @@ def _one_blas_thread():
     return threadpool_limits(limits=1)
 
 
-def _run_chunk(fn, chunk):
+def _run_chunk(fn, chunk, parent_pid=None):
+    if parent_pid is not None and os.getpid() != parent_pid:
+        # a worker process: Ctrl-C in the terminal reaches the whole process group; only the
+        # parent should hear it (it stops the pool and reports what was kept), not every worker
+        with contextlib.suppress(ValueError):
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
     with _one_blas_thread():
         return [fn(x) for x in chunk]
 
@@ -112,6 +172,9 @@ def parallel_map(fn: Callable, items: Sequence, *, n_jobs: int | None = 1, backe
     workers = effective_n_jobs(n_jobs)
     if n == 0:  # nothing to do (e.g. every chunk reused): joblib would warn about an empty list
         return []
+    if chunk_size is not None:
+        chunk_size = V.integer("chunk_size", chunk_size, 1)
+    workers = plan_workers(workers, n if chunk_size is None else -(-n // chunk_size), backend)
     bar = tqdm(total=n, desc=desc, disable=not progress, leave=False, file=sys.stderr)
     results: list = [None] * n
     try:
@@ -125,23 +188,28 @@ def parallel_map(fn: Callable, items: Sequence, *, n_jobs: int | None = 1, backe
             return results
         if chunk_size is None:
             chunk_size = max(1, -(-n // (4 * workers)))
-        chunk_size = V.integer("chunk_size", chunk_size, 1)
         starts = list(range(0, n, chunk_size))
         from joblib import Parallel, delayed, parallel_config
 
-        tasks = (delayed(_run_chunk)(fn, items[s:s + chunk_size]) for s in starts)
+        parent = os.getpid() if backend == "loky" else None
+        tasks = (delayed(_run_chunk)(fn, items[s:s + chunk_size], parent) for s in starts)
         ctx = _dask_client(scheduler) if backend == "dask" else contextlib.nullcontext()
         # threads share this process's BLAS: limit it here too, so the limit set and restored
         # inside each threaded task is 1 -> 1 and never races back to many threads
         with ctx, _one_blas_thread():
             with parallel_config(backend=backend, n_jobs=workers):
                 gen = Parallel(return_as="generator")(tasks)
-                for s, chunk_res in zip(starts, gen):
-                    for j, r in enumerate(chunk_res):
-                        results[s + j] = r
-                        if on_result is not None:
-                            on_result(s + j, r)
-                    bar.update(len(chunk_res))
+                try:
+                    for s, chunk_res in zip(starts, gen):
+                        for j, r in enumerate(chunk_res):
+                            results[s + j] = r
+                            if on_result is not None:
+                                on_result(s + j, r)
+                        bar.update(len(chunk_res))
+                finally:
+                    with warnings.catch_warnings():  # joblib counts the cancelled tasks: not news
+                        warnings.simplefilter("ignore")
+                        gen.close()  # on Ctrl-C or an error: stop the pool now, not at exit
         return results
     finally:
         bar.close()

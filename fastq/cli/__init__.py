@@ -11,7 +11,10 @@ from __future__ import annotations
 import importlib
 import os
 import pkgutil
+import signal
 import sys
+import threading
+import time
 
 from .. import __version__
 from .._validate import FastqInputError
@@ -40,6 +43,12 @@ def main(argv=None) -> int:
     """Run the ``fastq`` command line on ``argv`` (default: ``sys.argv``); returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    _say_notes_on_stderr(args.command)
+    _COMMAND[0] = args.command
+    _hear_sigint()
+    # loky's resource tracker (a child process) warns about its semaphores after a Ctrl-C; the
+    # one line printed below is the message, so silence that child's warning
+    os.environ.setdefault("PYTHONWARNINGS", "ignore::UserWarning:joblib.externals.loky.backend.resource_tracker")
     try:
         return _run(args)
     except FastqInputError as exc:
@@ -51,8 +60,34 @@ def main(argv=None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 141
     except KeyboardInterrupt:
+        if _EXITING.is_set():  # the watchdog is already printing and leaving
+            time.sleep(STOP_WITHIN_S)
+        _EXITING.set()
         print(interrupted_message(args.command), file=sys.stderr)
+        if threading.active_count() > 1:
+            # worker threads may still be inside a nogil kernel; tearing the interpreter down
+            # under them can crash it.  Finished work is already on disk (written atomically by
+            # this thread), so leave at once with the interrupt's exit code.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(130)
         return 130
+
+
+def _say_notes_on_stderr(command: str) -> None:
+    """Notes of the library (e.g. ``--jobs`` capped) as one ``fastq COMMAND: ...`` line each."""
+    import logging
+
+    log = logging.getLogger("fastq")
+    for h in list(log.handlers):
+        if getattr(h, "_fastq_cli", False):
+            log.removeHandler(h)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(f"fastq {command}: %(message)s"))
+    handler._fastq_cli = True
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
 
 
 def _run(args) -> int:
@@ -61,10 +96,65 @@ def _run(args) -> int:
     """
     try:
         return int(args.func(args) or 0)
-    except SystemError as exc:
-        if isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt):
+    except Exception as exc:
+        # a Ctrl-C that lands inside a Numba kernel or compilation can surface as another error
+        # (SystemError, or RuntimeError from a half-finished compilation): once SIGINT has been
+        # received, the failure is the interrupt's
+        if _SIGINT_SEEN:
             raise KeyboardInterrupt from exc
         raise
+
+
+_SIGINT_SEEN = False
+_EXITING = threading.Event()
+_COMMAND = ["fastq"]
+#: after Ctrl-C, the most time the command may take to stop on its own before it is ended
+STOP_WITHIN_S = 3.0
+
+
+def _inside_compiler(frame) -> bool:
+    """True when ``frame`` (or a caller) is Numba's or LLVM's compiler, where an exception raised
+    by a signal handler is swallowed by a ctypes callback instead of stopping the command.
+    """
+    depth = 0
+    while frame is not None and depth < 60:
+        name = frame.f_code.co_filename.replace("\\", "/")
+        if "/llvmlite/" in name or "/numba/core/" in name:
+            return True
+        frame, depth = frame.f_back, depth + 1
+    return False
+
+
+def _force_exit() -> None:
+    """The watchdog: the command did not stop within :data:`STOP_WITHIN_S` of Ctrl-C."""
+    if _EXITING.is_set():
+        return
+    _EXITING.set()
+    print(interrupted_message(_COMMAND[0]), file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(130)
+
+
+def _note_sigint(signum, frame):
+    """SIGINT handler: remember it, start the watchdog, and raise KeyboardInterrupt as Python's
+    default handler does -- unless the compiler is running, where the watchdog ends the command.
+    """
+    global _SIGINT_SEEN
+    if not _SIGINT_SEEN:
+        _SIGINT_SEEN = True
+        timer = threading.Timer(STOP_WITHIN_S, _force_exit)
+        timer.daemon = True
+        timer.start()
+    if _inside_compiler(frame):
+        return
+    signal.default_int_handler(signum, frame)
+
+
+def _hear_sigint() -> None:
+    if threading.current_thread() is threading.main_thread() and \
+            signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _note_sigint)
 
 
 if __name__ == "__main__":  # pragma: no cover

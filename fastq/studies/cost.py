@@ -15,6 +15,7 @@ times at the peak (chunks, the joined arrays, the Dataset, the netCDF buffer); 2
 """
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import asdict, dataclass
 
@@ -22,7 +23,7 @@ import numpy as np
 
 from .. import _validate as V
 from ..limits import _human_bytes, _human_seconds
-from ..parallel import effective_n_jobs
+from ..parallel import effective_n_jobs, worker_cap
 
 #: interpreter + libraries, measured (bytes)
 BASE_MEMORY = 300 * 2**20
@@ -85,7 +86,7 @@ def estimate_sweep(scheme: str = "uniform", *, n_p, omega, alpha, sigma, lam, rh
     n_p = [int(v) for v in np.atleast_1d(n_p)]
     omega = np.atleast_1d(np.asarray(omega, dtype=np.float64))
     lines = V.integer("lines", lines, 1, 100)
-    workers = effective_n_jobs(n_jobs)
+    workers = min(effective_n_jobs(n_jobs), worker_cap("threading")[0], max(1, len(n_p)))
     rows = [n_p[i] for i in calibration_rows(len(n_p), lines)]
     model = dict(omega=omega, alpha=alpha, sigma=sigma, lam=lam, rho=rho)
     edge = dict(edge_width=edge_width, edge_convention=edge_convention)
@@ -99,7 +100,8 @@ def estimate_sweep(scheme: str = "uniform", *, n_p, omega, alpha, sigma, lam, rh
     cal_points = len(rows) * omega.size
     per_point = spent / (cal_points * maps)
     n_points = len(n_p) * omega.size
-    speedup = 1.0 if workers == 1 else workers * PARALLEL_EFFICIENCY
+    # more workers than cores only queue for the same cores
+    speedup = 1.0 if workers == 1 else min(workers, os.cpu_count() or 1) * PARALLEL_EFFICIENCY
     return CostEstimate(n_points=n_points, maps=maps, calibration_points=cal_points * maps,
                         calibration_seconds=spent, seconds_per_point=per_point, workers=workers,
                         seconds=per_point * n_points * maps / speedup,

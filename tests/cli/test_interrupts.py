@@ -103,3 +103,42 @@ def test_interrupt_then_resume(tmp_path, name, sig):
     assert resumed.get("chunks_reused", resumed.get("resumed", 0)) >= 1
     fresh = _run(argv, tmp_path / "fresh")
     assert _strip(resumed) == _strip(fresh)
+
+
+def _group_ctrl_c(argv, out, after_chunks: int = 1):
+    """Ctrl-C as a terminal sends it: to the whole process group (workers included)."""
+    import os
+
+    cmd = [sys.executable, "-m", "fastq", *argv, "--out", str(out), "--json"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_hear_ctrl_c, start_new_session=True)
+    ck = out / ".fastq-checkpoints"
+    t0 = time.time()
+    try:
+        while time.time() - t0 < 600 and proc.poll() is None:
+            if ck.exists() and len(list(ck.glob("*/chunk_*.npz"))) >= after_chunks:
+                break
+            time.sleep(0.005)
+        assert proc.poll() is None, "the command finished before it could be interrupted"
+        sent = time.time()
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        took = time.time() - sent
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    return proc.returncode, err, took, len(list(ck.glob("*/chunk_*.npz")))
+
+
+@pytest.mark.parametrize("backend", ["loky", "threading"])
+def test_ctrl_c_with_more_jobs_than_tasks_ends_fast_with_one_line(tmp_path, backend):
+    argv = ["phase", "--n-p", "1:12", "--omega", "0.05:10:20000", "--no-kappa", "--no-plot",
+            "--jobs", "1000", "--backend", backend, "--chunk-lines", "1"]
+    rc, err, took, kept = _group_ctrl_c(argv, tmp_path / "run")
+    assert rc == 130, err[-2000:]
+    assert took < 10, f"took {took:.1f} s to stop"
+    lines = err.strip().splitlines()
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err[-2000:]
+    # the cap is said in one line, and the last line counts what was really kept
+    assert any("1000 workers requested, using" in ln for ln in lines), err
+    assert f"{kept} finished chunk(s) kept" in lines[-1] or (kept == 0 and "nothing" in lines[-1]), err

@@ -82,6 +82,25 @@ def prepare_out(text, name: str = "out") -> Path:
     return path
 
 
+def add_renamed(p, name: str, *old: str, required: bool = False, **kwargs):
+    """Add option ``name`` with its former spellings ``old`` kept as hidden aliases.
+
+    fastq uses one name per concept across commands (``--lr``, ``--n``, ``--runs``, ``--seed``,
+    ``--jobs``, ``--out``); spellings that an earlier release used still parse, to the same
+    destination, for one release, but are not shown by ``--help``.  A required option stays
+    required: exactly one of its spellings must be given.
+    """
+    dest = kwargs.pop("dest", name.lstrip("-").replace("-", "_"))
+    if not old:
+        return p.add_argument(name, dest=dest, required=required, **kwargs)
+    g = p.add_mutually_exclusive_group(required=required)
+    action = g.add_argument(name, dest=dest, **kwargs)
+    hidden = {k: v for k, v in kwargs.items() if k in ("type", "metavar", "action", "choices")}
+    for o in old:
+        g.add_argument(o, dest=dest, help=argparse.SUPPRESS, **hidden)
+    return action
+
+
 def _float(text):
     """Parse a float without judging its range (ranges are checked with named messages later)."""
     try:

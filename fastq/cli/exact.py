@@ -12,23 +12,23 @@ def parse_sizes(text: str) -> list[int]:
     if "," in text:
         items = [t.strip() for t in text.split(",")]
         if not all(items):
-            raise V.FastqInputError(f"sizes must be a comma list of integers without empty entries (got {text!r})")
-        sizes = [V.integer("sizes", t, 1) for t in items]
+            raise V.FastqInputError(f"n must be a comma list of integers without empty entries (got {text!r})")
+        sizes = [V.integer("n", t, 1) for t in items]
     else:
         parts = text.split(":")
         if len(parts) not in (2, 3):
-            raise V.FastqInputError(f"sizes must be LO:HI:STEP, LO:HI or N1,N2,... (got {text!r})")
-        lo = V.integer("sizes LO", parts[0], 1)
-        hi = V.integer("sizes HI", parts[1], 1)
-        step = V.integer("sizes STEP", parts[2], 1) if len(parts) == 3 else 1
+            raise V.FastqInputError(f"n must be LO:HI:STEP, LO:HI or N1,N2,... (got {text!r})")
+        lo = V.integer("n LO", parts[0], 1)
+        hi = V.integer("n HI", parts[1], 1)
+        step = V.integer("n STEP", parts[2], 1) if len(parts) == 3 else 1
         if hi < lo:
-            raise V.FastqInputError(f"sizes must have LO <= HI (got {text!r})")
+            raise V.FastqInputError(f"n must have LO <= HI (got {text!r})")
         sizes = list(range(lo, hi + 1, step))
     sizes = sorted(set(sizes))
     if len(sizes) < 2:
-        raise V.FastqInputError(f"sizes must give at least 2 distinct N for the 1/N fit (got {text!r})")
+        raise V.FastqInputError(f"n must give at least 2 distinct N for the 1/N fit (got {text!r})")
     if sizes[-1] > 200:
-        raise V.FastqInputError(f"sizes must be <= 200 (exact search is exponential in N; got {sizes[-1]})")
+        raise V.FastqInputError(f"n must be <= 200 (exact search is exponential in N; got {sizes[-1]})")
     return sizes
 
 
@@ -43,10 +43,11 @@ def register(sub):
                     "exact.json/.csv/.npz and the plot exact.png (Eg vs 1/N) to --out.")
     O.add_quantizer_args(p)
     O.add_model_args(p)
-    p.add_argument("--sizes", required=True, metavar="LO:HI:STEP",
-                   help="sizes N: LO:HI:STEP (e.g. 8:40:8), LO:HI, or a list 8,12,16 (at least 2)")
-    p.add_argument("--instances", type=C._float, required=True, metavar="K",
-                   help="independent teacher instances per N (integer >= 2)")
+    C.add_renamed(p, "--n", "--sizes", required=True, metavar="LO:HI:STEP",
+                  help="sizes N: LO:HI:STEP (e.g. 8:40:8), LO:HI, or a list 8,12,16 (at least 2 "
+                       "distinct, each <= 200)")
+    C.add_renamed(p, "--runs", "--instances", required=True, type=C._float, metavar="K",
+                  help="independent teacher instances per N (integer >= 2)")
     p.add_argument("--seed", type=C._float, required=True, metavar="S",
                    help="root seed (integer >= 0); instance (N, k) depends only on (seed, N, k)")
     O.add_parallel_args(p)
@@ -54,10 +55,10 @@ def register(sub):
                    help="search-tree nodes per instance before giving up on optimality "
                         "(integer >= 1) (default: 2e8)")
     p.add_argument("--no-amp", action="store_true", help="skip AMP (it uses --edge-width)")
-    p.add_argument("--out", default="fastq_exact", metavar="DIR",
+    p.add_argument("--out", default="fastq-out/exact", metavar="DIR",
                    help="directory for the study's .json/.csv/.npz/.png, named after the setting; "
                         f"finished instances are kept under DIR/{O.CHECKPOINT_DIRNAME} for a rerun "
-                        "(default: ./fastq_exact)")
+                        "(default: fastq-out/exact)")
     C.add_json_arg(p)
     p.set_defaults(func=run_exact)
 
@@ -72,8 +73,8 @@ def run_exact(args) -> int:
     alpha, sigma, lam, rho = O.model_from_args(args)
     O.edge_from_args(args)
     q = O.quantizer_from_args(args)
-    sizes = parse_sizes(args.sizes)
-    instances = V.integer("instances", args.instances, 2)
+    sizes = parse_sizes(args.n)
+    instances = V.integer("runs", args.runs, 2)
     seed = V.integer("seed", args.seed, 0)
     jobs = O.parallel_from_args(args)
     node_limit = DEFAULT_NODE_LIMIT if args.node_limit is None else V.integer("node_limit", args.node_limit, 1)

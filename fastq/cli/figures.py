@@ -22,8 +22,8 @@ def register(sub):
                     "copies). Settings a paper omits are stated in each figure's JSON. Each "
                     "figure writes its data (NPZ/CSV + JSON metadata) next to its PNG, so it can be "
                     "redrawn without recomputing.")
-    p.add_argument("--out", default="fastq-figures", metavar="DIR",
-                   help="output directory (default: fastq-figures)")
+    p.add_argument("--out", default="fastq-out/figures", metavar="DIR",
+                   help="output directory (default: fastq-out/figures)")
     p.add_argument("--quick", action="store_true",
                    help="coarse grids and small simulations (a smoke test, well under two minutes), "
                         "written to DIR/quick so they never overwrite full-scale figures")

@@ -45,8 +45,8 @@ def register(sub):
     O.add_edge_width_arg(g, purpose="edge width eps at which stability is judged (must be > 0 here)")
     O.add_model_args(p, defaults={"alpha": 1.5, "sigma": 0.01, "lam": 0.0})
     o = p.add_argument_group("output")
-    o.add_argument("--out", default="fastq-out", metavar="DIR",
-                   help="output directory (created if needed) (default: fastq-out)")
+    o.add_argument("--out", default="fastq-out/phase", metavar="DIR",
+                   help="output directory (created if needed) (default: fastq-out/phase)")
     o.add_argument("--no-kappa", action="store_true", help="skip the kappa map (halves the work)")
     o.add_argument("--no-plot", action="store_true", help="write data only, no PNG")
     o.add_argument("--estimate", action="store_true",

@@ -25,7 +25,7 @@ OUT = "OUT"  # replaced by a per-case directory that must never be created
 Q = ["--bits", "3", "--omega", "1.5"]
 M = ["--alpha", "1.5", "--sigma", "0.01", "--lam", "1"]
 AMP = ["amp", "--bits", "5", "--omega", "2.5", "--edge-width", "0.1", *M, "--n", "50"]
-EXACT = ["exact", "--bits", "2", "--omega", "1", *M, "--sizes", "4:8:2", "--instances", "3", "--seed", "1",
+EXACT = ["exact", "--bits", "2", "--omega", "1", *M, "--n", "4:8:2", "--runs", "3", "--seed", "1",
          "--out", OUT]
 STE = ["ste", "--bits", "2", "--omega", "2", "--eta", "0.5", "--sigma", "0.1"]
 OPT = ["optimize", "--bits", "3", *M]
@@ -118,11 +118,14 @@ CASES = [
     (["phase", "--out", ""], "out"),
     (["phase", "--jobs", "0", "--out", OUT], "jobs"),
     # --- exact
-    ([*EXACT[:EXACT.index("--sizes")], "--sizes", "8,,16", *EXACT[EXACT.index("--instances"):]], "sizes"),
-    ([*EXACT[:EXACT.index("--sizes")], "--sizes", "8", *EXACT[EXACT.index("--instances"):]], "sizes"),
-    ([*EXACT[:EXACT.index("--sizes")], "--sizes", "8:4", *EXACT[EXACT.index("--instances"):]], "sizes"),
-    ([*EXACT[:EXACT.index("--sizes")], "--sizes", "4:400:100", *EXACT[EXACT.index("--instances"):]], "sizes"),
-    ([*EXACT, "--instances", "1"], "instances"),
+    ([*EXACT[:EXACT.index("--n")], "--n", "8,,16", *EXACT[EXACT.index("--runs"):]], "n"),
+    ([*EXACT[:EXACT.index("--n")], "--n", "8", *EXACT[EXACT.index("--runs"):]], "n"),
+    ([*EXACT[:EXACT.index("--n")], "--n", "8:4", *EXACT[EXACT.index("--runs"):]], "n"),
+    ([*EXACT[:EXACT.index("--n")], "--n", "4:400:100", *EXACT[EXACT.index("--runs"):]], "n"),
+    ([*EXACT, "--runs", "1"], "runs"),
+    # the former spellings still parse (hidden aliases), and their errors name the new option
+    ([*EXACT[:EXACT.index("--n")], "--sizes", "8", *EXACT[EXACT.index("--runs"):]], "n"),
+    ([*EXACT[:EXACT.index("--runs")], "--instances", "1", *EXACT[EXACT.index("--seed"):]], "runs"),
     ([*EXACT, "--node-limit", "0"], "node_limit"),
     ([*EXACT, "--edge-width", "0"], "edge_width"),
     ([*EXACT, "--edge-convention", "jump", "--edge-width", "4"], "edge_width"),

@@ -27,7 +27,7 @@ COMMANDS = {
     "curve": ["curve", "--vary", "omega", "--omega", "0.05:10:4000", "--bits", "2:7", "--scheme", "both",
               "--no-plot"],
     "exact": ["exact", "--bits", "2", "--omega", "1", "--alpha", "1.4", "--sigma", "0.3", "--lam", "0.01",
-              "--sizes", "16:24:4", "--instances", "12", "--seed", "3", "--no-amp"],
+              "--n", "16:24:4", "--runs", "12", "--seed", "3", "--no-amp"],
     "amp": ["amp", "--bits", "5", "--omega", "2.5", "--edge-width", "0.1", "--alpha", "1.5", "--sigma", "0.1",
             "--lam", "0.1", "--n", "600", "--runs", "24", "--max-iter", "200", "--seed", "4"],
     "sgd": ["sgd", "--dim", "200", "--steps", "3000", "--data", "add:0.01", "--runs", "320", "--seed", "2"],

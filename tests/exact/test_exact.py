@@ -274,7 +274,7 @@ def test_cli_json(tmp_path, capsys):
     from fastq.cli import main
 
     rc = main(["exact", "--bits", "2", "--omega", "1.0", "--alpha", "1.4", "--sigma", "0.1", "--lam", "0.01",
-               "--sizes", "4:8:2", "--instances", "3", "--seed", "2", "--no-amp", "--json",
+               "--n", "4:8:2", "--runs", "3", "--seed", "2", "--no-amp", "--json",
                "--out", str(tmp_path)])
     assert rc == 0
     d = json.loads(capsys.readouterr().out)
@@ -287,18 +287,18 @@ def test_cli_json(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("argv,word", [
-    (["--sizes", "8:4:2"], "sizes"),
-    (["--sizes", "8"], "sizes"),
-    (["--sizes", "4:8", "--instances", "1"], "instances"),
-    (["--sizes", "4:8", "--seed", "-2"], "seed"),
-    (["--sizes", "4:8", "--node-limit", "0"], "node_limit"),
-    (["--sizes", "4:8", "--lam", "-1"], "lam"),
+    (["--n", "8:4:2"], "n must"),
+    (["--n", "8"], "n must"),
+    (["--n", "4:8", "--runs", "1"], "runs"),
+    (["--n", "4:8", "--seed", "-2"], "seed"),
+    (["--n", "4:8", "--node-limit", "0"], "node_limit"),
+    (["--n", "4:8", "--lam", "-1"], "lam"),
 ])
 def test_cli_bad_input(argv, word, capsys, tmp_path):
     from fastq.cli import main
 
     base = {"--bits": "2", "--omega": "1", "--alpha": "1.4", "--sigma": "0.1", "--lam": "0.0",
-            "--instances": "3", "--seed": "0"}
+            "--runs": "3", "--seed": "0"}
     for k, v in zip(argv[::2], argv[1::2]):
         base[k] = v
     args = ["exact", "--no-amp", "--out", str(tmp_path)] + [x for kv in base.items() for x in kv]

@@ -35,10 +35,12 @@ class FastqArgumentParser(argparse.ArgumentParser):
 _KEPT: dict = {}
 
 
-def keep_note(scope, folder) -> None:
-    """Record the checkpoint scope of the running command (see :func:`interrupted_message`)."""
+def keep_note(scope, folder, *, finished=None) -> None:
+    """Record the checkpoint scope of the running command (see :func:`interrupted_message`);
+    ``finished`` (optional) returns ``(count, what)`` of other finished work kept for a rerun.
+    """
     _KEPT.clear()
-    _KEPT.update(scope=scope, folder=folder)
+    _KEPT.update(scope=scope, folder=folder, finished=finished)
 
 
 def reuse_counts(scope) -> dict:
@@ -54,6 +56,12 @@ def interrupted_message(command: str) -> str:
 
     scope = _KEPT.get("scope")
     n = kept_chunks(scope)
+    extra = _KEPT.get("finished")
+    done, what = extra() if extra is not None else (0, "")
+    if done:
+        also = f" and {n} finished chunk(s)" if n else ""
+        return (f"fastq {command}: interrupted; {done} finished {what}{also} kept under {_KEPT['folder']}; "
+                "rerun the same command to resume")
     if n:
         return (f"fastq {command}: interrupted; {n} finished chunk(s) kept under {_KEPT['folder']}; "
                 "rerun the same command to resume")

@@ -35,7 +35,8 @@ def register(sub):
                         "or 0.1:3:120 with --vary alpha)")
     O.add_model_args(p, defaults={"sigma": 0.01, "lam": 0.01}, grid=("alpha",))
     O.add_edge_width_arg(p)
-    p.add_argument("--out", default="fastq-out/curve", metavar="DIR", help="output directory (default: fastq-out/curve)")
+    p.add_argument("--out", default="fastq-out/curve", metavar="DIR",
+                   help="output directory (default: fastq-out/curve)")
     p.add_argument("--no-plot", action="store_true", help="write data only, no PNG")
     O.add_parallel_args(p)
     O.add_limits_arg(p)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
 from .. import _validate as V
 from ..checkpoints import checkpointing
@@ -64,6 +65,46 @@ def _name(figures, text) -> str:
     return key
 
 
+def _mark_key(name: str, quick: bool) -> str:
+    from .._jit import SOURCE_HASH
+    from ..checkpoints import input_key
+
+    return input_key("figure", {"name": name, "quick": bool(quick), "source": SOURCE_HASH})
+
+
+def _finished(done_dir, name: str, quick: bool):
+    """The files of a figure finished by an interrupted earlier run of the same sources, or None."""
+    import json
+
+    mark = done_dir / f"{_mark_key(name, quick)}.json"
+    if not mark.exists():
+        return None
+    try:
+        files = [Path(f) for f in json.loads(mark.read_text())["files"]]
+    except (OSError, ValueError, KeyError):
+        return None
+    return files if files and all(f.exists() for f in files) else None
+
+
+def _mark_finished(done_dir, name: str, quick: bool, files) -> None:
+    import json
+
+    from ..store import atomic_write_bytes
+
+    done_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(done_dir / f"{_mark_key(name, quick)}.json",
+                       json.dumps({"figure": name, "files": [str(f) for f in files]}).encode())
+
+
+def _remove_marks(done_dir) -> None:
+    import shutil
+
+    shutil.rmtree(done_dir, ignore_errors=True)
+    parent = done_dir.parent
+    if parent.exists() and not any(parent.iterdir()):
+        parent.rmdir()
+
+
 def run(args) -> int:
     """Run ``fastq figures`` with the parsed ``args``; returns the exit code."""
     from .. import figures
@@ -76,16 +117,27 @@ def run(args) -> int:
     report = {"out": str(out), "quick": bool(args.quick), "figures": {}}
     t_all = time.perf_counter()
     progress = show_progress(args.json)
+    done_dir = out / O.CHECKPOINT_DIRNAME / "figures-done"
+    made: list[str] = []
+    reused = 0
     with checkpointing(out / O.CHECKPOINT_DIRNAME) as scope:
-        C.keep_note(scope, out / O.CHECKPOINT_DIRNAME)
+        C.keep_note(scope, out / O.CHECKPOINT_DIRNAME, finished=lambda: (len(made), "figure(s)"))
         for name in wanted:
             t0 = time.perf_counter()
-            files = figures.make(name, out, quick=args.quick, n_jobs=jobs, progress=progress)
+            files = _finished(done_dir, name, args.quick)
+            if files is None:
+                files = figures.make(name, out, quick=args.quick, n_jobs=jobs, progress=progress)
+                _mark_finished(done_dir, name, args.quick, files)
+            else:
+                reused += 1
+            made.append(name)
             dt = time.perf_counter() - t0
             report["figures"][name] = {"seconds": round(dt, 2), "files": [str(f) for f in files]}
             if not args.json:
                 print(f"{name}: {len(files)} files in {dt:.1f} s", file=sys.stderr)
+    _remove_marks(done_dir)  # the whole set is done: a rerun recomputes, as for chunks
     report.update(C.reuse_counts(scope))
+    report["figures_reused"] = reused
     report["wall_time_s"] = round(time.perf_counter() - t_all, 2)
     if args.json:
         C.emit(report, True)

@@ -82,3 +82,31 @@ def test_figures_command_bad_only(tmp_path, capsys):
     assert "figure must be one of" in capsys.readouterr().err
     assert main(["figures", "--out", str(tmp_path), "--group", "nope"]) == 2
     assert "group must be one of" in capsys.readouterr().err
+
+
+def test_interrupted_figures_run_keeps_finished_figures(tmp_path, monkeypatch, capsys):
+    """Ctrl-C during the second figure: the rerun reuses the first (made once) and says so."""
+    import json
+
+    import fastq.figures as figs
+    from fastq.cli import main
+
+    calls = []
+
+    def fake_make(name, out, **kw):
+        calls.append(name)
+        if name == "fig03" and calls.count("fig03") == 1:
+            raise KeyboardInterrupt
+        p = out / f"{name}.png"
+        p.write_bytes(b"png")
+        return [p]
+
+    monkeypatch.setattr(figs, "make", fake_make)
+    monkeypatch.setattr(figs, "find", lambda name: (name, None))
+    argv = ["figures", "--only", "2,3", "--out", str(tmp_path), "--json"]
+    assert main(argv) == 130
+    assert "1 finished figure(s) kept" in capsys.readouterr().err
+    assert main(argv) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert calls == ["fig02", "fig03", "fig03"] and rep["figures_reused"] == 1
+    assert not (tmp_path / ".fastq-checkpoints").exists()  # complete: the marks are gone

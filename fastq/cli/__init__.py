@@ -19,6 +19,7 @@ import time
 from .. import __version__
 from .._validate import FastqInputError
 from ._common import FastqArgumentParser, interrupted_message
+from ._exit import EPILOG
 
 
 def build_parser() -> FastqArgumentParser:
@@ -36,6 +37,9 @@ def build_parser() -> FastqArgumentParser:
         mod = importlib.import_module(f"{__name__}.{info.name}")
         if hasattr(mod, "register"):
             mod.register(sub)
+    parser.epilog = EPILOG
+    for p in sub.choices.values():
+        p.epilog = f"{p.epilog}\n\n{EPILOG}" if p.epilog else EPILOG
     return parser
 
 

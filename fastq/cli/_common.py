@@ -70,6 +70,10 @@ def interrupted_message(command: str) -> str:
     return f"fastq {command}: interrupted; nothing was saved"
 
 
+#: longest file name and path (bytes) accepted for --out: the usual limits of Linux file systems
+_NAME_MAX, _PATH_MAX = 255, 4000
+
+
 def prepare_out(text, name: str = "out") -> Path:
     """The output directory ``text``: created if needed, checked to be a writable directory.
 
@@ -78,7 +82,16 @@ def prepare_out(text, name: str = "out") -> Path:
     if text is None or not str(text).strip():
         raise V.FastqInputError(f"{name} must be a non-empty directory path (got {text!r})")
     path = Path(str(text))
-    if path.exists() and not path.is_dir():
+    too_long = [part for part in path.parts if len(part.encode()) > _NAME_MAX]
+    if too_long or len(str(path.absolute()).encode()) > _PATH_MAX:
+        raise V.FastqInputError(f"{name} must be a path with names of at most {_NAME_MAX} bytes and "
+                                f"{_PATH_MAX} bytes in all (got a name of {max(map(len, path.parts))} "
+                                f"characters, {len(str(path.absolute()))} in all)")
+    try:
+        is_file = path.exists() and not path.is_dir()
+    except OSError as exc:
+        raise V.FastqInputError(f"{name} must be a usable directory path ({exc.strerror or exc})") from None
+    if is_file:
         raise V.FastqInputError(f"{name} must be a directory, but {str(path)!r} is a file")
     try:
         path.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ from ..studies import bit_budget, optimal_omega, save_budget
 from ..studies.omega_search import DEFAULT_N_SCAN
 from . import _common as C
 from . import _options as O
+from ._exit import DEGENERATE, NOT_CONVERGED, OK
 
 
 def register(sub):
@@ -85,7 +86,9 @@ def run_optimize(args) -> int:
         o = optimal_omega(spec, alpha, sigma, lam, rho, edge_width=edge_width, edge_convention=conv,
                           omega_range=omega_range, n_scan=n_scan, margin=margin)
         _emit_one(o, args.json)
-        return 0 if o.converged else 3
+        if not o.converged:
+            return NOT_CONVERGED
+        return DEGENERATE if o.at_boundary else OK
 
     bits = C.parse_int_range("bits-range", args.bits_range)
     schemes = list(SCHEMES) if args.all_schemes else [args.scheme]

@@ -287,5 +287,10 @@ def _stable_optimum(obj, grid, scan, egs, eps, lo, hi, rtol, margin):
         return None, None, False, (f"none: no stable omega survived refinement in [{lo:g}, {hi:g}] "
                                    f"at edge_width = {eps:g}")
     omega_s, rs_, on_edge = found[0]
-    where = "on the stability boundary at = 1" if on_edge else "an interior minimum"
+    if min(abs(omega_s - lo), abs(omega_s - hi)) <= 2 * rtol * max(abs(omega_s), 1e-300):
+        where = "at an end of the search interval, not a minimum: widen the omega range"
+    elif on_edge:
+        where = "on the stability boundary at = 1"
+    else:
+        where = "an interior minimum"
     return omega_s, rs_.eg, on_edge, f"best stable omega = {omega_s:.6g} ({where}), Eg = {rs_.eg:.6g}"

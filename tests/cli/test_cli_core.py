@@ -67,3 +67,23 @@ def test_help_mentions_defaults_and_units(capsys):
     assert exc.value.code == 0
     text = capsys.readouterr().out
     assert "--edge-width" in text and "default" in text and "weight units" in text
+
+
+def test_optimize_at_the_end_of_the_interval_is_not_called_a_minimum(capsys):
+    from fastq.cli import main
+
+    rc = main(["optimize", "--bits", "3", "--alpha", "1.5", "--sigma", "0.01", "--lam", "1",
+               "--omega-range", "100:1e4"])
+    out = capsys.readouterr().out
+    assert rc == 1  # written, but degenerate: the optimum is pinned to the interval's end
+    assert "interior minimum" not in out and "end of the search interval" in out
+
+
+def test_every_help_lists_the_exit_codes():
+    from fastq.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.choices and isinstance(a.choices, dict))
+    for name, p in sub.choices.items():
+        text = p.format_help()
+        assert "exit codes: 0 ok" in text and "130 interrupted" in text, name

@@ -2,11 +2,25 @@
 
 Every public entry point checks its arguments here *before* any work starts, so a bad value
 produces one clear message naming the parameter and the allowed range.
+
+The input contract of the Python API, the same for every public function:
+
+* a **number** is a Python or NumPy int/float (or a 0-d array), or a string that spells one
+  (``"1.5"``, as the command line passes them); ``True``/``False`` are never numbers, and
+  nan/inf are refused wherever a finite value is needed;
+* an **array** is anything NumPy turns into a float array of the expected shape (lists, tuples,
+  arrays); boolean arrays and non-numeric entries are refused;
+* a **name** (scheme, model, rule, format, ...) is a ``str`` from a documented set;
+* a value of the wrong kind raises :class:`FastqInputError` (a ``ValueError``) naming the
+  parameter, or ``TypeError`` for a missing or unexpected argument -- never an error from inside
+  NumPy, SciPy or Numba.
 """
 from __future__ import annotations
 
 import math
 import numbers
+
+import numpy as np
 
 
 class FastqInputError(ValueError):
@@ -14,7 +28,9 @@ class FastqInputError(ValueError):
 
 
 def _as_float(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (numbers.Real,)):
+    if isinstance(value, (bool, np.bool_)):
+        raise FastqInputError(f"{name} must be a real number, not a boolean (got {value!r})")
+    if not isinstance(value, (numbers.Real,)):
         try:
             value = float(value)
         except (TypeError, ValueError):
@@ -55,8 +71,8 @@ def in_range(name: str, value, lo: float, hi: float, *, lo_open=False, hi_open=F
 
 def integer(name: str, value, lo: int | None = None, hi: int | None = None) -> int:
     """An integer in [lo, hi] (either bound optional). Floats with an integer value are accepted."""
-    if isinstance(value, bool):
-        raise FastqInputError(f"{name} must be an integer (got {value!r})")
+    if isinstance(value, (bool, np.bool_)):
+        raise FastqInputError(f"{name} must be an integer, not a boolean (got {value!r})")
     if isinstance(value, numbers.Integral):
         v = int(value)
     else:
@@ -77,3 +93,23 @@ def integer(name: str, value, lo: int | None = None, hi: int | None = None) -> i
 def model(alpha, sigma, lam, rho=1.0):
     """Validate the teacher-student model parameters (alpha > 0, sigma >= 0, lam >= 0, rho > 0)."""
     return positive("alpha", alpha), nonnegative("sigma", sigma), nonnegative("lam", lam), positive("rho", rho)
+
+
+def float_array(name: str, value, *, ndim: int | None = None, finite: bool = True) -> np.ndarray:
+    """``value`` as a float64 array (see the module's input contract), with ``ndim`` dimensions
+    when given and only finite entries when ``finite``.
+    """
+    if isinstance(value, (str, bytes, dict, set)) or value is None:
+        raise FastqInputError(f"{name} must be an array of numbers (got {type(value).__name__})")
+    raw = np.asarray(value) if not isinstance(value, np.ndarray) else value
+    if raw.dtype == bool:
+        raise FastqInputError(f"{name} must be an array of numbers, not booleans")
+    try:
+        arr = np.asarray(raw, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise FastqInputError(f"{name} must be an array of numbers (got {value!r:.60})") from None
+    if ndim is not None and arr.ndim != ndim:
+        raise FastqInputError(f"{name} must have {ndim} dimension(s) (got shape {arr.shape})")
+    if finite and not np.isfinite(arr).all():
+        raise FastqInputError(f"{name} must hold finite numbers only (nan or inf found)")
+    return arr

@@ -235,10 +235,10 @@ def gaussian_moments(breaks, intercepts, slopes, centres=None) -> GaussianMoment
         Gaussian measure Dz.  ``z_moment`` equals ``int g' Dz`` plus the jumps of g weighted by N
         (Stein's identity), which is how the susceptibility of a discontinuous function is obtained.
     """
-    br = np.ascontiguousarray(breaks, dtype=np.float64)
-    c = np.ascontiguousarray(intercepts, dtype=np.float64)
-    s = np.ascontiguousarray(slopes, dtype=np.float64)
-    m = np.zeros_like(c) if centres is None else np.ascontiguousarray(centres, dtype=np.float64)
+    br = np.ascontiguousarray(V.float_array("breaks", breaks, finite=False))
+    c = np.ascontiguousarray(V.float_array("intercepts", intercepts))
+    s = np.ascontiguousarray(V.float_array("slopes", slopes))
+    m = np.zeros_like(c) if centres is None else np.ascontiguousarray(V.float_array("centres", centres))
     if br.ndim != 1 or br.shape[0] < 2:
         raise V.FastqInputError("breaks must be a 1-D array with at least 2 entries")
     if not (c.shape == s.shape == m.shape == (br.shape[0] - 1,)):

@@ -96,8 +96,8 @@ def round_to_levels(w, levels) -> np.ndarray:
 
 def _check_instance(X, y):
     """``X`` (M, N) and ``y`` (M,) as finite float64 arrays, or a one-line input error."""
-    X = np.asarray(X, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
+    X = V.float_array("X", X, finite=False)
+    y = V.float_array("y", y, finite=False)
     if X.ndim != 2 or X.shape[0] < 1 or X.shape[1] < 1:
         raise V.FastqInputError(f"X must be a 2-D array with M >= 1 rows and N >= 1 columns (got shape {X.shape})")
     if y.ndim != 1 or y.shape[0] != X.shape[0]:

@@ -25,6 +25,7 @@ import math
 import numpy as np
 from scipy.special import ndtr
 
+from .. import _validate as V
 from .spec import routing_quantizer
 
 __all__ = ["hebb_overlap", "hebb_eg"]
@@ -32,7 +33,12 @@ __all__ = ["hebb_overlap", "hebb_eg"]
 
 def hebb_overlap(alpha, *, bits: int = 0, omega: float = 1.0, eta: float = 1.0) -> np.ndarray:
     """Overlap R(alpha) of online Hebb learning from h = 0 (real, binary or b-bit weights)."""
-    a = np.atleast_1d(np.asarray(alpha, dtype=float))
+    a = np.atleast_1d(V.float_array("alpha", alpha))
+    if (a < 0).any():
+        raise V.FastqInputError("alpha must be >= 0")
+    bits = V.integer("bits", bits, 0, 16)
+    V.positive("omega", omega)
+    eta = V.positive("eta", eta)
     if bits == 0:
         x = 2.0 * a / math.pi
         return np.sqrt(x) / np.sqrt(1.0 + x)

@@ -5,6 +5,8 @@ import math
 
 import numpy as np
 
+from .. import _validate as V
+
 #: share of its eventual (stationary) loss the zero level must have lost to end the plateau
 PLATEAU_LEFT = 0.10
 
@@ -48,8 +50,11 @@ def eg_drop(tau, eg, *, early=0.10, late=0.90):
     says how much of the descent is given back by the end of the record (0 for a monotone curve).
     Returns a dict; all NaN when Eg never goes below ``E0``.
     """
-    tau = np.asarray(tau, dtype=float)
-    eg = np.asarray(eg, dtype=float)
+    tau = V.float_array("tau", tau, ndim=1)
+    eg = V.float_array("eg", eg, ndim=1, finite=False)
+    if tau.size < 2 or tau.shape != eg.shape:
+        raise V.FastqInputError(f"tau and eg must be 1-D arrays of the same length >= 2 "
+                                f"(got shapes {tau.shape} and {eg.shape})")
     e0, emin = float(eg[0]), float(eg.min())
     nan = dict(tau_early=math.nan, tau_late=math.nan, sharpness=math.nan, overshoot=math.nan,
                eg_min=emin, tau_min=float(tau[int(np.argmin(eg))]))

@@ -83,8 +83,11 @@ def estimate_sweep(scheme: str = "uniform", *, n_p, omega, alpha, sigma, lam, rh
     """
     from .sweeps import sweep
 
-    n_p = [int(v) for v in np.atleast_1d(n_p)]
-    omega = np.atleast_1d(np.asarray(omega, dtype=np.float64))
+    n_p = [V.integer("n_p", v, 1) for v in np.atleast_1d(V.float_array("n_p", n_p))]
+    omega = np.atleast_1d(V.float_array("omega", omega))
+    if not n_p or omega.size == 0:
+        raise V.FastqInputError("n_p and omega must each hold at least one value")
+    V.model(alpha, sigma, lam, rho)
     lines = V.integer("lines", lines, 1, 100)
     workers = min(effective_n_jobs(n_jobs), worker_cap("threading")[0], max(1, len(n_p)))
     rows = [n_p[i] for i in calibration_rows(len(n_p), lines)]

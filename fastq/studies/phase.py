@@ -126,6 +126,8 @@ def rs_boundary(result: SweepResult, xtol: float = 1e-10) -> list[dict]:
     """
     from scipy.optimize import brentq
 
+    if not hasattr(result, "dims") or not hasattr(result, "fixed"):
+        raise TypeError(f"rs_boundary needs a SweepResult (from fastq.sweep), got {type(result).__name__}")
     if tuple(result.dims) != ("n_p", "omega"):
         raise V.FastqInputError(f"rs_boundary needs a sweep with dims (n_p, omega), got {result.dims}")
     fx = result.fixed

@@ -107,6 +107,12 @@ def claims(panels: dict, *, small_np: int = 8, large_omega: float = 5.0) -> dict
     Returns ``{"fractions": {...}, "I": {...}, ..., "IV": {...}}``, each claim with its numbers
     and ``verdict`` in {"holds", "does not hold", "depends"}.
     """
+    ok = isinstance(panels, dict) and panels and all(
+        isinstance(k, tuple) and len(k) == 2 and isinstance(v, (tuple, list)) and len(v) == 3
+        for k, v in panels.items())
+    if not ok:
+        raise TypeError("panels must be a non-empty dict {(scheme, lam): (n_p, omega, rs)} "
+                        f"(got {panels!r:.80})")
     frac = {f"{s} lam={lam:g}": float(np.mean(p[2])) for (s, lam), p in panels.items()}
     out = {"fractions": frac}
     first, grow = {}, {}

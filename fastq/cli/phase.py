@@ -31,7 +31,7 @@ def register(sub):
                     "quantity at the given edge width (RS iff at < 1), the boundary at = 1 traced to "
                     "sub-grid precision along omega for each n_p, and the kappa map of the hard "
                     "quantizer (RS roughly where kappa < edge width, for every edge width at once). "
-                    "Writes NPZ + JSON (parameters, edge width, fastq version), a boundary CSV and "
+                    "Writes netCDF + JSON (parameters, edge width, fastq version), a boundary CSV and "
                     "PNGs to --out. Finished chunks are checkpointed: rerunning the same command "
                     "reuses them. Without grid flags: the paper's Fig. 2(a) setting.")
     g = p.add_argument_group("quantizer")

@@ -24,7 +24,12 @@ import numpy as np
 
 
 class FastqInputError(ValueError):
-    """A parameter is outside its allowed range; the message names the parameter."""
+    """A parameter is outside its allowed range or of the wrong kind; the message names it.
+
+    Raised by every public function before any work starts (see the module's input contract).
+    It is a ``ValueError``, so ``except ValueError`` also catches it.  The command line prints
+    its message as one line, ``fastq COMMAND: error: MESSAGE``, and exits with code 2.
+    """
 
 
 def _as_float(name: str, value) -> float:

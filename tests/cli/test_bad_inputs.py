@@ -126,6 +126,11 @@ CASES = [
     # the former spellings still parse (hidden aliases), and their errors name the new option
     ([*EXACT[:EXACT.index("--n")], "--sizes", "8", *EXACT[EXACT.index("--runs"):]], "n"),
     ([*EXACT[:EXACT.index("--runs")], "--instances", "1", *EXACT[EXACT.index("--seed"):]], "runs"),
+    ([*EXACT[:EXACT.index("--runs")], "--runs", "1e9", *EXACT[EXACT.index("--seed"):]], "limit"),
+    ([*EXACT, "--node-limit", "1e13"], "limit"),
+    ([*EXACT[:-1], "L" * 300], "out"),
+    (["phase", "--n-p", "1:2", "--omega", "0.5:1:3", "--out", "p/" + "L" * 300], "out"),
+    (["curve", "--vary", "omega", "--omega", "0.5:1:3", "--bits", "2", "--alpha", "1", "--out", "L" * 256], "out"),
     ([*EXACT, "--node-limit", "0"], "node_limit"),
     ([*EXACT, "--edge-width", "0"], "edge_width"),
     ([*EXACT, "--edge-convention", "jump", "--edge-width", "4"], "edge_width"),

@@ -42,11 +42,70 @@ def curve_panel(ax, x, y, rs, *, converged=None, label=None, style="-", color=No
     if rsb.size:
         idx = _spread(rsb, max_marks)
         ax.plot(x[idx], y[idx], "o", mfc="none", mec=line.get_color(), ms=3.5, mew=0.8)
+        _marks(ax).add("rsb")
     bad = np.flatnonzero(~conv & np.isfinite(y))
     if bad.size:
         idx = _spread(bad, max_marks)
         ax.plot(x[idx], y[idx], "x", color=FAIL_MARK, ms=4, mew=0.9)
+        _marks(ax).add("failed")
+    if label is not None:
+        _drawn(ax).append((label, np.where(conv, y, np.nan)))
     return line
+
+
+def _marks(ax) -> set:
+    if not hasattr(ax, "_fastq_marks"):
+        ax._fastq_marks = set()
+    return ax._fastq_marks
+
+
+def _drawn(ax) -> list:
+    if not hasattr(ax, "_fastq_curves"):
+        ax._fastq_curves = []
+    return ax._fastq_curves
+
+
+def coinciding(ax, rtol: float = 1e-2) -> list[tuple[str, str]]:
+    """Pairs of labelled curves on ``ax`` that lie on top of each other (largest relative gap
+    below ``rtol`` over the points both have; 1% is below what a line width resolves at these
+    figure sizes): one hides the other, so the caption must say it.
+    """
+    curves = _drawn(ax)
+    pairs = []
+    for i in range(len(curves)):
+        for j in range(i + 1, len(curves)):
+            (la, ya), (lb, yb) = curves[i], curves[j]
+            if ya.shape != yb.shape:
+                continue
+            both = np.isfinite(ya) & np.isfinite(yb)
+            if both.sum() >= 2:
+                gap = np.abs(ya[both] - yb[both]) / np.maximum(np.abs(ya[both]), 1e-300)
+                if float(gap.max()) < rtol:
+                    pairs.append((la, lb))
+    return pairs
+
+
+def finish_panel(ax, title: str = "", *, fontsize: int = 7, title_size: int = 8) -> None:
+    """The legend with an entry for every kind of mark drawn (open circle = RSB, grey cross =
+    not converged), and the title, which names any curves that coincide (see :func:`coinciding`).
+    """
+    from matplotlib.lines import Line2D
+
+    handles, labels = ax.get_legend_handles_labels()
+    if "rsb" in _marks(ax):
+        handles.append(Line2D([], [], ls="none", marker="o", mfc="none", mec="0.2", ms=4))
+        labels.append("RSB point (at ≥ 1)")
+    if "failed" in _marks(ax):
+        handles.append(Line2D([], [], ls="none", marker="x", color=FAIL_MARK, ms=4))
+        labels.append("not converged")
+    if handles:
+        ax.legend(handles, labels, fontsize=fontsize)
+    same = coinciding(ax)
+    if same:
+        note = "; ".join(f"{a} and {b} coincide" for a, b in same)
+        title = f"{title}\n({note})" if title else f"({note})"
+    if title:
+        ax.set_title(title, fontsize=title_size)
 
 
 def plot_curves(ax, cs, *, styles=None, ridge_label="ridge"):
@@ -81,7 +140,6 @@ def draw_curves(cs, path, *, title: str = "") -> Path:
     """
     fig, ax = new_figure(1, 1, size=(5.5, 4.0))
     plot_curves(ax[0, 0], cs)
-    ax[0, 0].legend(fontsize=7)
-    styles = "solid uniform, dashed log; " if len(cs.results) > 1 else ""
-    ax[0, 0].set_title(f"{title}; {styles}o RSB, x not converged", fontsize=8)
+    styles = "; solid uniform, dashed log" if len(cs.results) > 1 else ""
+    finish_panel(ax[0, 0], f"{title}{styles}")
     return save_figure(fig, path)

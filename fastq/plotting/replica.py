@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib.lines import Line2D
 
 from ._canvas import new_figure, save_figure
-from .eg_curves import curve_panel, plot_curves
+from .eg_curves import curve_panel, finish_panel, plot_curves
 from .phase import kappa_panel, phase_panel
 
 
@@ -85,8 +85,7 @@ def draw_curve_panels(panels, path) -> Path:
         a = ax[0, k]
         plot_curves(a, cs, styles=styles, ridge_label=ridge_label)
         a.set_yscale("log")
-        a.set_title(title, fontsize=8)
-        a.legend(fontsize=7)
+        finish_panel(a, title)
     return save_figure(fig, path)
 
 
@@ -103,8 +102,7 @@ def draw_fig10(panels, path) -> Path:
         a.set_yscale("log")
         a.set_xlabel("b (bits)")
         a.set_ylabel(r"$E_g$")
-        a.set_title(title, fontsize=8)
-        a.legend(fontsize=7)
+        finish_panel(a, title)
     return save_figure(fig, path)
 
 

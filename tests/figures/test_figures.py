@@ -110,3 +110,23 @@ def test_interrupted_figures_run_keeps_finished_figures(tmp_path, monkeypatch, c
     rep = json.loads(capsys.readouterr().out)
     assert calls == ["fig02", "fig03", "fig03"] and rep["figures_reused"] == 1
     assert not (tmp_path / ".fastq-checkpoints").exists()  # complete: the marks are gone
+
+
+def test_panels_name_coinciding_curves_and_legend_every_mark():
+    import numpy as np
+
+    from fastq.plotting._canvas import new_figure
+    from fastq.plotting.eg_curves import curve_panel, finish_panel
+
+    fig, ax = new_figure(1, 1)
+    a = ax[0, 0]
+    x = np.linspace(0, 1, 20)
+    rs = x < 0.5
+    conv = x < 0.9
+    curve_panel(a, x, 1 + x, rs, converged=conv, label="b=4")
+    curve_panel(a, x, (1 + x) * 1.004, rs, label="b=6")      # 0.4% apart: hidden behind b=4
+    curve_panel(a, x, 2 + x, np.ones_like(rs), label="b=8")  # clearly apart
+    finish_panel(a, "title")
+    texts = [t.get_text() for t in a.get_legend().get_texts()]
+    assert "RSB point (at ≥ 1)" in texts and "not converged" in texts
+    assert a.get_title() == "title\n(b=4 and b=6 coincide)"

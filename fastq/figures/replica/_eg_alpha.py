@@ -35,8 +35,8 @@ def make_eg_alpha(name, sigma, lam, omega, out_dir, *, quick=False, n_jobs=1, pr
         cs = curves("alpha", schemes=(scheme,), bits=BITS, omega=omega, alpha=alpha, sigma=sigma, lam=lam,
                     edge_width=DEFAULT_EDGE_WIDTH, n_jobs=n_jobs, progress=progress)
         files += cs.save(out / f"{name}{'ab'[k]}")
-        drawn.append((cs, f"({'ab'[k]}) {scheme}, ω={omega:g}, σ={sigma:g}, λ={lam:g}; "
-                           "o = RSB / not converged", {scheme: "-"}, "ridge (no quantization)"))
+        drawn.append((cs, f"({'ab'[k]}) {scheme}, ω={omega:g}, σ={sigma:g}, λ={lam:g}",
+                           {scheme: "-"}, "ridge (no quantization)"))
         r = cs.results[scheme]
         peaks[scheme] = {f"b={np.log2(n + 2):g}": _peak(alpha, r["eg"][i]) for i, n in enumerate(r["n_p"])}
         peaks["ridge"] = _peak(alpha, np.where(cs.ridge_finite, cs.ridge_eg, np.nan))

@@ -28,7 +28,7 @@ def make_eg_omega(name, panels, out_dir, *, quick=False, n_jobs=1, progress=Fals
                     lam=lam, edge_width=DEFAULT_EDGE_WIDTH, n_jobs=n_jobs, progress=progress)
         files += cs.save(out / f"{name}{letter}")
         drawn.append((cs, f"({letter}) σ={sigma:g}, λ={lam:g}, α={alpha:g}; solid uniform, "
-                           "dashed log; o = RSB / not converged", None, "ridge"))
+                           "dashed log", None, "ridge"))
         optimum[letter] = {}
         for scheme, r in cs.results.items():
             for i, n_p in enumerate(r["n_p"]):

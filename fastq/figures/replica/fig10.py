@@ -41,7 +41,7 @@ def make(out_dir, *, quick=False, n_jobs=1, progress=False) -> list[Path]:
             ridge_eg = float(cs.ridge_eg[0])
             gap[f"{scheme} omega={omega:g}"] = [float(e / ridge_eg - 1.0) for e in r["eg"]]
         panels.append((lines, ridge_eg, f"({'ab'[k]}) {scheme}, σ={st['sigma']:g}, λ={st['lam']:g}, "
-                                         f"α={st['alpha']:g}; o = RSB / not converged"))
+                                         f"α={st['alpha']:g}"))
     files.append(store.write_json(out / "fig10.json", figure_meta(
         "fig10", st, relative_gap_to_ridge=gap, bits=st["bits"])))
     files.append(draw_fig10(panels, out / "fig10.png"))

@@ -30,6 +30,31 @@ def save_figure(fig, path, *, dpi: int = 150) -> Path:
 
     from ..store import atomic_write_bytes
 
+    _fit_titles(fig)
     buf = io.BytesIO()
     fig.savefig(buf, format=Path(path).suffix.lstrip(".") or "png", dpi=dpi)
     return atomic_write_bytes(path, buf.getvalue())
+
+
+def _fit_titles(fig) -> None:
+    """Wrap every axes title wider than its panel onto more lines (a long title is never clipped
+    at the figure's edge nor runs into its neighbour's).
+    """
+    import textwrap
+
+    fig.canvas.draw()  # lays the figure out, so the extents below are final
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        title = ax.title
+        text = title.get_text()
+        width = ax.get_window_extent(renderer).width
+        if not text or width <= 0:
+            continue
+        have = title.get_window_extent(renderer).width
+        if have <= width * 1.02:
+            continue
+        lines = []
+        for part in text.split("\n"):
+            chars = max(12, int(len(part) * width / max(have, 1.0)))
+            lines += textwrap.wrap(part, chars) or [""]
+        title.set_text("\n".join(lines))

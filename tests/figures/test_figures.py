@@ -130,3 +130,14 @@ def test_panels_name_coinciding_curves_and_legend_every_mark():
     texts = [t.get_text() for t in a.get_legend().get_texts()]
     assert "RSB point (at ≥ 1)" in texts and "not converged" in texts
     assert a.get_title() == "title\n(b=4 and b=6 coincide)"
+
+
+def test_long_titles_are_wrapped_to_their_panel(tmp_path):
+    from fastq.plotting._canvas import new_figure, save_figure
+
+    fig, ax = new_figure(1, 2)
+    ax[0, 0].set_title("a very long panel title, " * 8, fontsize=9)
+    save_figure(fig, tmp_path / "t.png")
+    r = fig.canvas.get_renderer()
+    assert "\n" in ax[0, 0].get_title()
+    assert ax[0, 0].title.get_window_extent(r).width <= ax[0, 0].get_window_extent(r).width * 1.05

@@ -28,7 +28,7 @@ def add_scheme_arg(g, *, both: bool = False):
 
 def add_edge_width_arg(g, *, purpose: str = "edge width eps of the smoothed quantizer"):
     """--edge-width (default :data:`fastq.DEFAULT_EDGE_WIDTH`) and --edge-convention (how it is
-    read: weight units, or the ratio of each ramp to its jump; THEORY section 14).
+    read: weight units, or the ratio of each ramp to its jump; docs/resolution.md).
     """
     g.add_argument("--edge-width", type=_float, default=DEFAULT_EDGE_WIDTH, metavar="E",
                    help=f"{purpose} (>= 0, weight units; 0 = hard rounding; with --edge-convention "

@@ -101,8 +101,6 @@ def api_pages(names=None, module=None) -> dict[str, str]:
             lines.append(f"| [`fastq.{name}`]({name}.md) | {_summary_line(getattr(module, name))} |")
         lines.append("")
     pages["reference/api/index.md"] = "\n".join(lines)
-    pages["reference/api/SUMMARY.md"] = "\n".join(
-        ["* [Overview](index.md)"] + [f"* [{n}]({n}.md)" for n in sorted(names, key=str.lower)]) + "\n"
     return pages
 
 
@@ -143,7 +141,7 @@ def _option_rows(sub) -> list[str]:
     fmt = sub._get_formatter()
     rows = []
     for a in sub._actions:
-        if isinstance(a, argparse._HelpAction) or a.help == argparse.SUPPRESS:
+        if a.help == argparse.SUPPRESS:
             continue
         flags = ", ".join(f"`{s}`" for s in a.option_strings) or f"`{a.metavar or a.dest}`"
         if a.option_strings and a.nargs != 0:
@@ -183,8 +181,6 @@ def cli_pages(parser=None) -> dict[str, str]:
                  "## `--help` as printed", "", "```text", sub.format_help().rstrip(), "```", ""]
         pages[f"reference/cli/{name}.md"] = "\n".join(text)
     pages["reference/cli/index.md"] = "\n".join(index) + "\n"
-    pages["reference/cli/SUMMARY.md"] = "\n".join(
-        ["* [Overview](index.md)"] + [f"* [fastq {n}]({n}.md)" for n, *_ in subs]) + "\n"
     return pages
 
 
@@ -240,13 +236,18 @@ def home_page(readme: Path = REPO / "README.md") -> str:
              "[API](reference/api/index.md) and [CLI](reference/cli/index.md) references are "
              "generated from the code, the [gallery](gallery.md) shows every figure `fastq figures` "
              "makes, and the [conventions](conventions.md) page collects statuses, exit codes and "
-             "file formats.\n\n")
+             "file formats.\n\n"
+             "![The RS/RSB phase diagrams of Fig. 2 (fastq figures --only fig02 --quick)](gallery/fig02.png)\n\n")
     head, _, rest = text.partition("\n\n")
     return f"{head}\n\n{intro}{rest}"
 
 
-def summary(docs: Path = DOCS) -> str:
-    """The literate-nav ``SUMMARY.md``: home, conventions, guide, tutorials, gallery, references."""
+def summary(pages: dict, docs: Path = DOCS) -> str:
+    """The literate-nav ``SUMMARY.md``: home, conventions, guide, tutorials, gallery, references.
+
+    ``pages`` are the generated pages (their ``reference/...`` entries make the reference
+    sections); every ``docs/*.md`` and tutorial is listed, known ones in their reading order.
+    """
     listed = {f for _, f in GUIDE}
     extra = sorted(p.name for p in docs.glob("*.md") if p.name not in listed | SPECIAL)
     tut_dir = docs / "tutorials"
@@ -257,8 +258,13 @@ def summary(docs: Path = DOCS) -> str:
     lines += [f"    * [{f[:-3].replace('_', ' ').capitalize()}]({f})" for f in extra]
     lines.append("* Tutorials")
     lines += [f"    * [{_tutorial_title(tut_dir / t)}](tutorials/{t})" for t in tutorials]
-    lines += ["* [Figure gallery](gallery.md)", "* [CLI reference](reference/cli/)",
-              "* [API reference](reference/api/)", "* [Changelog](changelog.md)"]
+    lines.append("* [Figure gallery](gallery.md)")
+    for title, folder, prefix in (("CLI reference", "reference/cli/", "fastq "), ("API reference", "reference/api/", "")):
+        names = sorted((p[len(folder):-3] for p in pages if p.startswith(folder) and p != folder + "index.md"),
+                       key=str.lower)
+        lines += [f"* {title}", f"    * [Overview]({folder}index.md)"]
+        lines += [f"    * [{prefix}{n}]({folder}{n}.md)" for n in names]
+    lines.append("* [Changelog](changelog.md)")
     return "\n".join(lines) + "\n"
 
 

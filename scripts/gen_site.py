@@ -31,7 +31,7 @@ def main() -> None:
     """Generate every page (called once per build)."""
     pages = {**docs_pages.api_pages(), **docs_pages.cli_pages()}
     pages["index.md"] = docs_pages.home_page()
-    pages["SUMMARY.md"] = docs_pages.summary()
+    pages["SUMMARY.md"] = docs_pages.summary(pages)
     gallery, missing = docs_pages.gallery_page()
     if missing:
         log.info("gallery: no committed PNG for %s; making them at --quick settings "

@@ -43,7 +43,7 @@ PAGES = {
     "reference/api/solve_rs/": ['id="fastq.solve_rs"', "fastq.solve_rs", "Parameters", "Returns", "quantizer",
                                 "RSResult"],
     "tutorials/first_phase_diagram/": ["Your first phase diagram", "RS fraction of the grid",
-                                       "data:image/png;base64"],
+                                       'src="data:image/png;base64'],
 }
 _CONSOLE = re.compile(r"CONSOLE|Uncaught|Failed to load resource", re.I)
 _REQUEST = re.compile(r'"GET (\S+) HTTP/[\d.]+" (\d{3})')
@@ -155,7 +155,7 @@ def check_page(binary: str, server: Server, page: str, markers: list[str], out: 
     if not requests:
         problems.append("the server saw no request for the page")
     problems += [f"DOM lacks {m!r}" for m in markers if m not in dom]
-    imgs = re.findall(r"<img[^>]+src=\"([^\"]+)\"", dom)
+    imgs = re.findall(r"<img\s[^>]*src=\"", dom)
     print(f"{url}: screenshot {shot.stat().st_size // 1024 if shot.exists() else 0} KB, DOM {len(dom) // 1024} KB, "
           f"{len(imgs)} images, {len(requests)} requests, {len(problems)} problems", file=sys.stderr)
     return problems

@@ -85,23 +85,33 @@ def api_pages(names=None, module=None) -> dict[str, str]:
     missing = [n for n in names if not hasattr(module, n)]
     if missing:
         raise MissingPage(f"fastq.__all__ lists names fastq does not have: {', '.join(missing)}")
-    pages, groups = {}, {}
-    for name in sorted(names, key=str.lower):
-        obj = getattr(module, name)
-        groups.setdefault(_home_of(obj), []).append(name)
-        pages[f"reference/api/{name}.md"] = _api_page(name, obj)
+    pages = {f"reference/api/{name}.md": _api_page(name, getattr(module, name)) for name in names}
+    groups = api_groups(names, module)
     lines = ["# API reference", "",
              f"Every public name of fastq ({len(names)} in `fastq.__all__`, fastq {module.__version__}), "
              "importable after a plain `import fastq`, grouped by the subpackage that defines it. "
              "Each page is rendered from the docstrings (numpy convention): signature, parameters, "
              "returns, raises and examples.", ""]
-    for home in sorted(groups, key=lambda h: list(HOMES).index(h) if h in HOMES else len(HOMES)):
-        lines += [f"## {HOMES.get(home, home)}", "", "| name | what it is |", "|---|---|"]
-        for name in groups[home]:
+    for title, members in groups.items():
+        lines += [f"## {title}", "", "| name | what it is |", "|---|---|"]
+        for name in members:
             lines.append(f"| [`fastq.{name}`]({name}.md) | {_summary_line(getattr(module, name))} |")
         lines.append("")
     pages["reference/api/index.md"] = "\n".join(lines)
     return pages
+
+
+def api_groups(names=None, module=None) -> dict[str, list[str]]:
+    """``{section title: [names]}``: the public names by the subpackage that defines them."""
+    import fastq
+
+    module = fastq if module is None else module
+    names = list(module.__all__ if names is None else names)
+    by_home = {}
+    for name in sorted(names, key=str.lower):
+        by_home.setdefault(_home_of(getattr(module, name)), []).append(name)
+    order = sorted(by_home, key=lambda h: list(HOMES).index(h) if h in HOMES else len(HOMES))
+    return {HOMES.get(h, h): by_home[h] for h in order}
 
 
 def _api_page(name: str, obj) -> str:
@@ -242,11 +252,12 @@ def home_page(readme: Path = REPO / "README.md") -> str:
     return f"{head}\n\n{intro}{rest}"
 
 
-def summary(pages: dict, docs: Path = DOCS) -> str:
+def summary(pages: dict, docs: Path = DOCS, groups: dict | None = None) -> str:
     """The literate-nav ``SUMMARY.md``: home, conventions, guide, tutorials, gallery, references.
 
     ``pages`` are the generated pages (their ``reference/...`` entries make the reference
-    sections); every ``docs/*.md`` and tutorial is listed, known ones in their reading order.
+    sections, the API one in the sections of ``groups``, default :func:`api_groups`); every
+    ``docs/*.md`` and tutorial is listed, known ones in their reading order.
     """
     listed = {f for _, f in GUIDE}
     extra = sorted(p.name for p in docs.glob("*.md") if p.name not in listed | SPECIAL)
@@ -259,11 +270,15 @@ def summary(pages: dict, docs: Path = DOCS) -> str:
     lines.append("* Tutorials")
     lines += [f"    * [{_tutorial_title(tut_dir / t)}](tutorials/{t})" for t in tutorials]
     lines.append("* [Figure gallery](gallery.md)")
-    for title, folder, prefix in (("CLI reference", "reference/cli/", "fastq "), ("API reference", "reference/api/", "")):
-        names = sorted((p[len(folder):-3] for p in pages if p.startswith(folder) and p != folder + "index.md"),
-                       key=str.lower)
-        lines += [f"* {title}", f"    * [Overview]({folder}index.md)"]
-        lines += [f"    * [{prefix}{n}]({folder}{n}.md)" for n in names]
+    cli = sorted(p[14:-3] for p in pages if p.startswith("reference/cli/") and not p.endswith("/index.md"))
+    lines += ["* CLI reference", "    * [Overview](reference/cli/index.md)"]
+    lines += [f"    * [fastq {n}](reference/cli/{n}.md)" for n in cli]
+    api = {p[14:-3] for p in pages if p.startswith("reference/api/") and not p.endswith("/index.md")}
+    groups = api_groups(sorted(api)) if groups is None else groups
+    lines += ["* API reference", "    * [Overview](reference/api/index.md)"]
+    for title, names in groups.items():
+        lines.append(f"    * {title}")
+        lines += [f"        * [{n.replace('_', chr(92) + '_')}](reference/api/{n}.md)" for n in names if n in api]
     lines.append("* [Changelog](changelog.md)")
     return "\n".join(lines) + "\n"
 

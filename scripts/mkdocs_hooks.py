@@ -6,11 +6,11 @@
   outside ``docs/``).  Links inside ``docs/`` are left for MkDocs to check (strict build).
 * ``on_post_build`` -- fails the build unless every name of ``fastq.__all__`` is rendered as
   ``fastq.NAME`` on its API page, every subcommand has its CLI page, every tutorial was executed
-  (its page holds output cells) and every gallery picture exists.
+  (its page holds output cells, and the figures of one that draws) and every gallery picture
+  exists.
 """
 from __future__ import annotations
 
-import os
 import posixpath
 import re
 from pathlib import Path
@@ -91,6 +91,8 @@ def on_post_build(config):
         html = _read(site, f"tutorials/{tut.stem}")
         if "jp-OutputArea" not in html:
             problems.append(f"tutorial {tut.name} has no executed output")
+        if "plt." in tut.read_text() and 'src="data:image/png;base64' not in html:
+            problems.append(f"tutorial {tut.name} draws a figure but its page shows none")
         if "Traceback (most recent call last)" in html:
             problems.append(f"tutorial {tut.name} shows an error")
     gallery = _read(site, "gallery")
@@ -108,6 +110,3 @@ def _catalogue():
 
     return figures.catalogue()
 
-
-__all__ = ["on_page_markdown", "on_post_build"]
-os.environ.setdefault("MPLBACKEND", "Agg")

@@ -67,10 +67,10 @@ fig.tight_layout()
 # without fastq:
 
 # %%
-import tempfile  # noqa: E402
-from pathlib import Path  # noqa: E402
+import tempfile
+from pathlib import Path
 
-import xarray as xr  # noqa: E402
+import xarray as xr
 
 with tempfile.TemporaryDirectory() as tmp:
     files = pd.save(tmp, "first")

@@ -19,7 +19,7 @@ eta, sigma = 0.5, 0.1
 sim = fastq.ste_simulate(q, eta, sigma, n=1000, runs=4, seed=1, tau_max=8.0, dtau=0.2)
 mf = fastq.ste_mean_field(q, eta, sigma, tau_max=8.0, dtau=0.2)
 stat = fastq.ste_stationary(q, eta, sigma)
-print(f"simulation  (N = 1000, 4 runs): Eg(tau=8) = {sim.eg[-1]:.4f} +- {sim.eg_se[-1]:.4f}")
+print(f"simulation  (N = 1000, 4 runs): Eg(0) = {sim.eg[0]:.4f}, Eg(tau=8) = {sim.eg[-1]:.4f} +- {sim.eg_se[-1]:.4f}")
 print(f"mean field  (N -> infinity):    Eg(tau=8) = {mf.eg[-1]:.4f}")
 print(f"stationary state:               Eg = {stat.eg:.4f} (converged={stat.converged}); "
       f"unquantized student: {stat.eg_unquantized:.4f}")
@@ -37,11 +37,13 @@ fig.tight_layout()
 # %% [markdown]
 # ## Plateau and drop
 #
-# Started from zero weights, `Eg` first sits on a plateau (every quantized weight is 0), drops once
-# the latent weights cross the first threshold, undershoots to a minimum and relaxes back up to
-# the stationary value (the noise of the STE gradient keeps pushing weights across thresholds).
-# `eg_drop` reads these features off the curve itself: the start and end of the drop, its
-# sharpness, the minimum, and how far the curve climbs back afterwards relative to the drop.
+# Started from zero weights, `Eg` sits briefly on a plateau (every quantized weight is 0), drops
+# once the latent weights cross the first threshold, reaches a minimum and then climbs to the
+# stationary value -- which, for this coarse quantizer (levels -3, 0, 3 against a unit-variance
+# teacher), is *worse* than the zero start: the noise of the STE gradient keeps pushing latent
+# weights across the thresholds.  `eg_drop` reads these features off the curve itself: the start
+# and end of the drop, its sharpness, the minimum, and how far the curve climbs back afterwards
+# relative to the drop.
 
 # %%
 drop = fastq.eg_drop(mf.tau, mf.eg)

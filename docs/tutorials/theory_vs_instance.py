@@ -22,7 +22,9 @@ print(f"RS theory: Eg = {rs.eg:.5f} (converged={rs.converged}, AT = {rs.at:.3f},
 # ## One instance
 #
 # `teacher` draws one instance from an explicit seed; `amp` runs on it and records `Eg` per
-# iteration.  State evolution predicts that trajectory.
+# iteration.  State evolution is the `N -> infinity` description of the same iteration; it starts
+# from its own deterministic point rather than AMP's random start, so the two curves differ in
+# the first few steps and meet at the RS fixed point.
 
 # %%
 X, y, w0 = fastq.teacher(1000, alpha, sigma, seed=1)

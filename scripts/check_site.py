@@ -11,7 +11,8 @@ scripts ran, with its console routed to stderr.  A page passes when
 * the screenshot is a PNG of the window size, not blank (many distinct colours, pixel spread);
 * the DOM holds the page's markers (its title, key text, its figures as ``<img>``);
 * the browser's console printed nothing (a JavaScript error, a failed resource load);
-* the server answered every request of the page with 200 (no 404 for a figure, script or style).
+* the server answered every request of the page with 200 (no 404 for a figure, script or style),
+  and the page's figures were among them (the home page's phase diagram).
 
 No DevTools protocol is used: console messages come from ``--enable-logging=stderr`` and requests
 from the server's own log.  ``--self-test`` serves a page with a thrown error, a missing image and
@@ -45,6 +46,8 @@ PAGES = {
     "tutorials/first_phase_diagram/": ["Your first phase diagram", "RS fraction of the grid",
                                        'src="data:image/png;base64'],
 }
+#: page -> files the browser must have fetched (with status 200) while rendering it
+FETCHED = {"": ["/gallery/fig02.png"], "reference/api/solve_rs/": [], "tutorials/first_phase_diagram/": []}
 _CONSOLE = re.compile(r"CONSOLE|Uncaught|Failed to load resource", re.I)
 _REQUEST = re.compile(r'"GET (\S+) HTTP/[\d.]+" (\d{3})')
 
@@ -142,18 +145,22 @@ def check_page(binary: str, server: Server, page: str, markers: list[str], out: 
     shot = out / (page.strip("/").replace("/", "_") or "home")
     shot = shot.with_suffix(".png")
     problems = []
-    with tempfile.TemporaryDirectory(prefix="fastq-chromium-") as profile:
+    server.requests_since_mark()
+    with tempfile.TemporaryDirectory(prefix="fastq-chromium-") as profile:  # a fresh profile: no cache
         s = _browser(binary, url, Path(profile), f"--screenshot={shot}")
-        problems += check_screenshot(shot)
-        problems += [f"console: {c}" for c in _console_lines(s.stderr)]
-        server.requests_since_mark()
-        d = _browser(binary, url, Path(profile), "--dump-dom")
-        dom = d.stdout
-        problems += [f"console: {c}" for c in _console_lines(d.stderr)]
+    problems += check_screenshot(shot)
+    problems += [f"console: {c}" for c in _console_lines(s.stderr)]
     requests = server.requests_since_mark()
+    with tempfile.TemporaryDirectory(prefix="fastq-chromium-") as profile:
+        d = _browser(binary, url, Path(profile), "--dump-dom")
+    dom = d.stdout
+    problems += [f"console: {c}" for c in _console_lines(d.stderr)]
+    requests += server.requests_since_mark()
     problems += [f"HTTP {code} for {path}" for path, code in requests if code != 200 and code != 304]
-    if not requests:
+    if not any(path.rstrip("/") == ("/" + page).rstrip("/") for path, _ in requests):
         problems.append("the server saw no request for the page")
+    ok = {path for path, code in requests if code == 200}
+    problems += [f"the browser did not fetch {f}" for f in FETCHED.get(page, []) if f not in ok]
     problems += [f"DOM lacks {m!r}" for m in markers if m not in dom]
     imgs = re.findall(r"<img\s[^>]*src=\"", dom)
     print(f"{url}: screenshot {shot.stat().st_size // 1024 if shot.exists() else 0} KB, DOM {len(dom) // 1024} KB, "

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import os
 import re
 from pathlib import Path
 
@@ -170,6 +171,19 @@ def cli_pages(parser=None) -> dict[str, str]:
         from fastq.cli import build_parser
 
         parser = build_parser()
+    # argparse wraps --help to the terminal's width: fix it, so the page is the same everywhere
+    old_columns = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = "100"
+    try:
+        return _cli_pages(parser)
+    finally:
+        if old_columns is None:
+            del os.environ["COLUMNS"]
+        else:
+            os.environ["COLUMNS"] = old_columns
+
+
+def _cli_pages(parser) -> dict[str, str]:
     subs = _subcommands(parser)
     if not subs:
         raise MissingPage("the fastq parser has no subcommands")

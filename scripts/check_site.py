@@ -9,7 +9,8 @@ own timeout.  For each page below Chromium takes a screenshot and dumps the DOM 
 scripts ran, with its console routed to stderr.  A page passes when
 
 * the screenshot is a PNG of the window size, not blank (many distinct colours, pixel spread);
-* the DOM holds the page's markers (its title, key text, its figures as ``<img>``);
+* the DOM holds the page's markers (its title, key text, its figures as ``<img>``) and loads no
+  script, style, font or image from the internet (the site works offline);
 * the browser's console printed nothing (a JavaScript error, a failed resource load);
 * the server answered every request of the page with 200 (no 404 for a figure, script or style),
   and the page's figures were among them (the home page's phase diagram).
@@ -49,6 +50,7 @@ PAGES = {
 #: page -> files the browser must have fetched (with status 200) while rendering it
 FETCHED = {"": ["/gallery/fig02.png"], "reference/api/solve_rs/": [], "tutorials/first_phase_diagram/": []}
 _CONSOLE = re.compile(r"CONSOLE|Uncaught|Failed to load resource", re.I)
+_EXTERNAL = re.compile(r"<(?:script|link|img|iframe)\b[^>]*?\b(?:src|href)=\"(https?://(?!127\.0\.0\.1)[^\"]+)\"")
 _REQUEST = re.compile(r'"GET (\S+) HTTP/[\d.]+" (\d{3})')
 
 
@@ -116,7 +118,9 @@ def _browser(binary: str, url: str, profile: Path, *extra: str, timeout: float =
     cmd = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
            "--disable-background-networking", "--disable-component-update", "--disable-sync",
            "--hide-scrollbars", f"--user-data-dir={profile}", f"--window-size={WINDOW[0]},{WINDOW[1]}",
-           "--virtual-time-budget=5000", "--enable-logging=stderr", "--v=0", *extra, url]
+           "--virtual-time-budget=5000", "--enable-logging=stderr", "--v=0",
+           # nothing leaves this machine: every host name but the local server's fails to resolve
+           "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", *extra, url]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
 
 
@@ -162,6 +166,7 @@ def check_page(binary: str, server: Server, page: str, markers: list[str], out: 
     ok = {path for path, code in requests if code == 200}
     problems += [f"the browser did not fetch {f}" for f in FETCHED.get(page, []) if f not in ok]
     problems += [f"DOM lacks {m!r}" for m in markers if m not in dom]
+    problems += [f"the page loads {u} from the internet" for u in _EXTERNAL.findall(dom)]
     imgs = re.findall(r"<img\s[^>]*src=\"", dom)
     print(f"{url}: screenshot {shot.stat().st_size // 1024 if shot.exists() else 0} KB, DOM {len(dom) // 1024} KB, "
           f"{len(imgs)} images, {len(requests)} requests, {len(problems)} problems", file=sys.stderr)
@@ -178,7 +183,8 @@ def run(site: Path, pages: dict, lifetime: float, out: Path) -> dict[str, list[s
         server.stop()
 
 
-BROKEN_PAGE = """<!doctype html><html><head><title>broken</title></head><body>
+BROKEN_PAGE = """<!doctype html><html><head><title>broken</title>
+<link rel="stylesheet" href="https://fonts.example.org/font.css"></head><body>
 <img src="missing.png"><script>throw new Error("fastq-self-test-error");</script></body></html>"""
 
 
@@ -190,7 +196,8 @@ def self_test(lifetime: float, out: Path) -> bool:
     wanted = {"console error": any("fastq-self-test-error" in p for p in problems),
               "missing image": any("HTTP 404 for /missing.png" in p for p in problems),
               "blank screenshot": any("blank" in p for p in problems),
-              "missing DOM text": any("DOM lacks" in p for p in problems)}
+              "missing DOM text": any("DOM lacks" in p for p in problems),
+              "resource from the internet": any("from the internet" in p for p in problems)}
     for what, caught in wanted.items():
         print(f"self-test: {what}: {'caught' if caught else 'NOT CAUGHT'}", file=sys.stderr)
     return all(wanted.values())

@@ -177,3 +177,19 @@ def test_links_out_of_docs_become_home_or_plain_paths():
     assert "[rsb](rsb.md)" in out and "[web](https://example.org)" in out
     assert "the solver (`fastq/replica/rsb.py`)" in out
     assert "[kept](../README.md)" in out  # code blocks are left alone
+
+
+def test_prose_in_the_type_slot_moves_to_the_description():
+    pytest.importorskip("griffe")  # the docs extra; CI runs tests/docs again after installing it
+    prose = _load("griffe_prose_types")
+    doc = ("Record.\n\nAttributes\n----------\neg : generalization error ``(Q - 2m) / 2``\n"
+           "at : de Almeida-Thouless quantity; ``inf`` for a hard\n    quantizer\n"
+           "alpha : float > 0\n    Sample ratio.\nX : (N, K) array, optional\n    Starts.\n"
+           "status : \"converged\" or \"max_iter\"\n\nReturns\n-------\nthing : a sentence left alone\n")
+    out = prose.fix(doc)
+    assert "eg\n    generalization error ``(Q - 2m) / 2``\n" in out
+    assert "at\n    de Almeida-Thouless quantity; ``inf`` for a hard\n    quantizer\n" in out
+    assert "alpha : float > 0\n    Sample ratio." in out and "X : (N, K) array, optional\n" in out
+    assert 'status\n    "converged" or "max_iter"' in out
+    assert "thing : a sentence left alone" in out  # only parameter/attribute sections are touched
+    assert prose.fix(out) == out

@@ -164,7 +164,7 @@ def parallel_map(fn: Callable, items: Sequence, *, n_jobs: int | None = 1, backe
     on_result : called as ``on_result(index, result)`` as results arrive (in order), e.g. to
         checkpoint finished work
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # the text bar on stderr (tqdm.auto would want ipywidgets in Jupyter)
 
     validate_backend(backend, scheduler)
     items = list(items)

@@ -262,11 +262,14 @@ def amp_batched(X, y, quantizer, lam: float, *, restarts: int | None = None, max
         of ``init`` for a single quantizer.
     init : (N, K) array, optional
         Starts (columns); default independent ``N(0, 1)`` columns drawn from ``seed``.
-    Other parameters are those of :func:`amp`.
 
     Returns
     -------
     list of K AMPResult, in column order.  Each run stops on its own criterion.
+
+    Notes
+    -----
+    The other parameters are those of :func:`amp`.
     """
     X, y = _check_instance(X, y, dtype)
     qs = _check_quantizers(quantizer)

@@ -22,7 +22,7 @@ def _vector(name, values, n_min) -> np.ndarray:
                                 f"(got shape {arr.shape})")
     bad = np.flatnonzero(~np.isfinite(arr))
     if bad.size:
-        raise V.FastqInputError(f"{name} must be finite (entry {bad[0]} is {arr[bad[0]]!r})")
+        raise V.FastqInputError(f"{name} must be finite (entry {bad[0]} is {float(arr[bad[0]])!r})")
     return arr
 
 
@@ -36,8 +36,8 @@ def check_levels(levels) -> np.ndarray:
     if bad.size:
         k = int(bad[0])
         what = "duplicate" if step[k] == 0.0 else "unsorted"
-        raise V.FastqInputError(f"levels must be strictly increasing ({what}: levels[{k}] = {lv[k]!r}, "
-                                f"levels[{k + 1}] = {lv[k + 1]!r})")
+        raise V.FastqInputError(f"levels must be strictly increasing ({what}: levels[{k}] = {float(lv[k])!r}, "
+                                f"levels[{k + 1}] = {float(lv[k + 1])!r})")
     return lv
 
 
@@ -50,8 +50,8 @@ def check_thresholds(levels: np.ndarray, thresholds) -> np.ndarray:
     bad = np.flatnonzero(~((levels[:-1] < th) & (th < levels[1:])))
     if bad.size:
         k = int(bad[0])
-        raise V.FastqInputError(f"thresholds[{k}] = {th[k]!r} must lie strictly between levels[{k}] = "
-                                f"{levels[k]!r} and levels[{k + 1}] = {levels[k + 1]!r}")
+        raise V.FastqInputError(f"thresholds[{k}] = {float(th[k])!r} must lie strictly between levels[{k}] = "
+                                f"{float(levels[k])!r} and levels[{k + 1}] = {float(levels[k + 1])!r}")
     return th
 
 

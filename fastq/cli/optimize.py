@@ -81,7 +81,7 @@ def run_optimize(args) -> int:
                 raise V.FastqInputError(f"{flag} needs --bits-range")
         if args.all_schemes:
             raise V.FastqInputError("--all-schemes needs --bits-range")
-        spec = {"scheme": args.scheme, "n_p": O.n_p_from_args(args)}
+        spec = O.quantizer_from_args(args, 1.0, edge_width=edge_width, edge_convention=conv)
         o = optimal_omega(spec, alpha, sigma, lam, rho, edge_width=edge_width, edge_convention=conv,
                           omega_range=omega_range, n_scan=n_scan, margin=margin)
         _emit_one(o, args.json)

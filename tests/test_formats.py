@@ -10,7 +10,7 @@ from scipy import integrate, stats
 
 from fastq import Quantizer
 from fastq._validate import FastqInputError
-from fastq.formats import FORMATS, format_info, format_levels, lloyd_max_gaussian
+from fastq.formats import FORMATS, format_info, format_levels
 
 # QLoRA's published NF4 table (7 decimals), as listed in THEORY section 15
 NF4_PUBLISHED = [-1.0, -0.6961928, -0.5250731, -0.3949175, -0.2844414, -0.1847734, -0.0910500, 0.0,

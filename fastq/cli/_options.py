@@ -47,7 +47,7 @@ def edge_from_args(args) -> tuple[float, str]:
 
 
 def add_quantizer_args(p: argparse.ArgumentParser, *, omega_required: bool = True, bits_range: bool = False,
-                       edge_width: bool = True, title: str = "quantizer"):
+                       edge_width: bool = True, title: str = "quantizer", levels_count: bool = False):
     """--scheme, --n-p | --bits [| --bits-range], --omega, and --edge-width unless ``edge_width``
     is False (commands that use the hard quantizer only).
     """
@@ -61,6 +61,9 @@ def add_quantizer_args(p: argparse.ArgumentParser, *, omega_required: bool = Tru
     if bits_range:
         ex.add_argument("--bits-range", metavar="LO:HI", help="every integer number of bits from LO to HI")
     add_level_set_args(g, ex)
+    if levels_count:
+        ex.add_argument("--levels-count", type=_float, metavar="K",
+                        help="search the set of K levels (2..64) with the smallest RS Eg, scale included")
     if omega_required:
         g.add_argument("--omega", type=_float, required=True, metavar="W",
                        help="clipping range: outermost levels are +-omega (> 0, weight units)")

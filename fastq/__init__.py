@@ -91,6 +91,7 @@ from .studies import (
     BitBudgetResult,
     CostEstimate,
     CurvesResult,
+    FormatStudyResult,
     OmegaOptimumResult,
     OptimalLevelsResult,
     PhaseDiagramResult,
@@ -98,6 +99,7 @@ from .studies import (
     bit_budget,
     curves,
     estimate_sweep,
+    format_study,
     leading_at,
     optimal_levels,
     optimal_omega,
@@ -135,4 +137,5 @@ __all__ = [
     "RoutingComparisonResult", "RoutingResult", "RoutingSetup", "RoutingStudyResult", "hebb_eg",
     "hebb_overlap", "make_routing_setup", "route", "route_compare", "routing_study",
     "solve_field", "leading_at", "resolution_claims", "optimal_levels", "OptimalLevelsResult",
+    "format_study", "FormatStudyResult",
 ]

@@ -15,7 +15,8 @@ midpoints; a solve that does not converge counts as ``+inf``.
 Lloyd-Max set of the same size at its RS-best scale (:func:`fastq.optimal_omega`), (2) the
 uniform set of the same size at its best scale, (3) ``n_random`` random sets (seeded: random
 Lloyd-Max-like shapes with jittered gaps and scales), each polished by a restart of the simplex.
-The result never is worse than starts (1)-(2) (the simplex keeps its best vertex) and the
+The result is never worse than (1)-(2) (the simplex keeps its best vertex, and the references
+themselves are candidates; their Eg is re-solved from the uninformed start like the objective) and the
 result says how many starts reached the same optimum (``n_agree``, within ``1e-9`` relative in
 Eg); the tests add a brute-force grid over the two parameters of 4 symmetric levels.  Agreement of
 independent starts plus the brute-force check is the evidence for a global optimum; it is not a
@@ -51,7 +52,8 @@ class OptimalLevelsResult:
     eg, at, kappa, stable : RS values of that set (``at`` is inf for the hard quantizer;
         ``stable`` is ``at < 1`` at ``edge_width``).
     lloyd_max, uniform : dict
-        The reference families at their best scale: ``omega``, ``eg``, ``levels``.
+        The reference families at their best scale (:func:`fastq.optimal_omega` at ``edge_width``):
+        ``omega``, ``eg`` (solved from the uninformed start, as the objective), ``levels``.
     gain_vs_lloyd_max, gain_vs_uniform : float
         Relative Eg reduction ``1 - eg / eg_ref``.
     distance_lloyd_max : float
@@ -199,10 +201,15 @@ def optimal_levels(n_levels: int, *, alpha: float, sigma: float, lam: float, rho
         if np.all(np.diff(shape) > 0):
             starts.append(_params_from(shape * scale * math.exp(0.5 * rng.standard_normal()), n_levels,
                                        symmetric))
+    for ref in refs.values():  # the references' Eg by the objective itself (cold-start solve)
+        if ref is not None:
+            rr = f.solve(np.asarray(ref["levels"]))
+            ref["eg"] = float(rr.eg) if rr.converged else math.inf
     runs = [_simplex(f, u0, xatol) for u0 in starts]
     finals = np.array([r.fun for r in runs])
-    k = int(np.argmin(finals))
-    best = _levels_from(runs[k].x, n_levels, symmetric)
+    cands = [(float(r.fun), _levels_from(r.x, n_levels, symmetric)) for r in runs]
+    cands += [(ref["eg"], np.asarray(ref["levels"])) for ref in refs.values() if ref is not None]
+    best = min(cands, key=lambda c: c[0])[1]  # a reference itself if no start improved on it
     r = f.solve(best)
     return _result(n_levels, symmetric, model, eps, theory, best, r, refs, lm_shape, finals, f.n_solves)
 

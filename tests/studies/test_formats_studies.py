@@ -52,7 +52,7 @@ def test_optimal_omega_of_formats_and_custom_sets():
 def test_optimal_levels_beats_references_and_brute_force_for_four_levels():
     r = optimal_levels(4, alpha=1.5, sigma=0.1, lam=0.1)
     assert r.converged and r.n_agree == r.n_starts
-    assert r.eg <= r.lloyd_max["eg"] * (1 + 1e-12) and r.eg <= r.uniform["eg"] * (1 + 1e-12)
+    assert r.eg <= r.lloyd_max["eg"] and r.eg <= r.uniform["eg"]  # both re-solved like the objective
     lv = np.asarray(r.levels)
     assert np.allclose(lv, -lv[::-1]) and len(lv) == 4
     # brute force over the two parameters (p1, p2) of a symmetric 4-level set

@@ -34,7 +34,7 @@ def register(sub):
 
 
 def _names(text):
-    from ..studies.format_study import FORMATS_4BIT, FORMATS_8BIT
+    from ..studies.format_compare import FORMATS_4BIT, FORMATS_8BIT
 
     if text is None:
         return list(FORMATS_4BIT)
@@ -73,7 +73,7 @@ def run(args) -> int:
         raise V.FastqInputError("fastq formats needs --edge-convention absolute")
     n_scan = V.integer("n_scan", args.n_scan, 8, 100_000)
     out = C.prepare_out(args.out) if args.out is not None else None
-    from ..studies.format_study import format_study
+    from ..studies.format_compare import format_study
 
     st = format_study(names, alpha=alpha, sigma=sigma, lam=lam, rho=rho, edge_width=eps, n_scan=n_scan)
     paths = []

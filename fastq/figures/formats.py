@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .. import store
 from ..plotting.formats import plot_formats
-from ..studies.format_study import FORMATS_4BIT, FORMATS_8BIT, format_study
+from ..studies.format_compare import FORMATS_4BIT, FORMATS_8BIT, format_study
 from ..studies.levels_opt import optimal_levels
 from . import figure_meta
 

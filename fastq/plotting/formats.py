@@ -9,7 +9,7 @@ from ._canvas import new_figure, save_figure
 
 
 def plot_formats(studies, path, *, optimal=None) -> Path:
-    """Draw :class:`fastq.studies.format_study.FormatStudyResult` objects (one column each):
+    """Draw :class:`fastq.studies.format_compare.FormatStudyResult` objects (one column each):
     Eg against omega (top; a dot at each format's best scale), AT at the edge width (middle; the
     line at = 1 bounds the RS phase), and the best Eg per format as bars (bottom, labelled with
     bits per weight; hatched where that optimum is RSB).  ``optimal`` (one

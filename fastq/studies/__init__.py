@@ -6,7 +6,7 @@
 * :func:`curves` -- Eg against omega, alpha or bits with ridge (``eg_curves``);
 * :func:`optimal_omega` -- the best clipping range (``optimum``, machinery in ``omega_search``);
 * :func:`format_study` -- weight formats side by side: Eg/AT/kappa against the scale, best
-  scale and ranking at equal bits per weight (``format_study``);
+  scale and ranking at equal bits per weight (``format_compare``);
 * :func:`optimal_levels` -- the level set of a given size minimizing the RS Eg (``levels_opt``);
 * :func:`bit_budget` -- the frontier over bits (``budget``);
 * :func:`estimate_sweep` -- time and memory of a grid from a short calibration (``cost``);
@@ -16,7 +16,7 @@
 from .budget import BitBudgetResult, bit_budget, save_budget
 from .cost import CostEstimate, estimate_sweep
 from .eg_curves import CurvesResult, curves
-from .format_study import FormatStudyResult, format_study
+from .format_compare import FormatStudyResult, format_study
 from .levels_opt import OptimalLevelsResult, optimal_levels
 from .optimum import OmegaOptimumResult, optimal_omega
 from .phase import PhaseDiagramResult, phase_diagram, rs_boundary

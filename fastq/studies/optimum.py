@@ -143,11 +143,8 @@ def optimal_omega(quantizer_spec, alpha: float, sigma: float, lam: float, rho: f
     Parameters
     ----------
     quantizer_spec : Quantizer or mapping
-        The quantizer family: a :class:`fastq.Quantizer` whose ``omega`` is ignored (its level
-        set -- grid, format or custom -- is rescaled, and, unless ``edge_width`` is given, its
-        edge width is used), or a mapping ``{"scheme": "uniform"|"log", "n_p": N}``,
-        ``{"scheme": ..., "bits": B}`` or ``{"scheme": FORMAT}`` (a name of
-        :data:`fastq.formats.FORMATS`): the best scale of a format.
+        A :class:`fastq.Quantizer` (any level set, rescaled; omega ignored; its edge width unless
+        given) or ``{"scheme": "uniform"|"log", "n_p": N | "bits": B}`` or ``{"scheme": FORMAT}``.
     alpha, sigma, lam, rho : float
         Model (alpha > 0, sigma >= 0, lam >= 0, rho > 0).
     edge_width, edge_convention : float >= 0, optional; "absolute"/"jump", optional

@@ -199,13 +199,10 @@ def sweep(scheme: str = "uniform", *, n_p=None, bits=None, omega, alpha, sigma, 
 
     Parameters
     ----------
-    scheme : {"uniform", "log"}, a format name (:data:`fastq.formats.FORMATS`) or a Quantizer
-        A format or a Quantizer sweeps that level set's shape over the omega axis (levels
-        ``omega * base``); its ``n_p`` is fixed, so leave ``n_p``/``bits`` out.  The result's
-        ``scheme`` is the format name or "custom" (the shape is in ``options``).
+    scheme : {"uniform", "log"}, a format name or a Quantizer (its shape ``omega * base`` is
+        swept over omega, ``n_p`` fixed: leave n_p/bits out; the shape is kept in ``options``)
     n_p, bits : int or sequence of int / float or sequence
-        Quantizer size for the paper's grids; give exactly one (``bits`` must give integer
-        ``n_p = 2**bits - 2``).
+        Size of the paper's grids; give one (``bits`` must give integer ``n_p = 2**bits - 2``).
         A ``bits`` axis is stored as ``n_p`` with ``bits`` in ``extra_coords``.
     omega, alpha, sigma, lam, edge_width : float or 1-D sequence
         Model and quantizer parameters (omega > 0, alpha > 0, sigma >= 0, lam >= 0,
@@ -233,14 +230,12 @@ def sweep(scheme: str = "uniform", *, n_p=None, bits=None, omega, alpha, sigma, 
     predictor : {"secant", "previous"}
         Start of each continuation step: the linear extrapolation of the two previous solutions
         (default; fewer iterations) or the previous solution.
-    tol, max_iter : solver tolerance and iteration cap (as in ``solve_rs``).
-    n_jobs, backend, scheduler : parallel execution (see :func:`fastq.parallel.parallel_map`).
+    tol, max_iter, n_jobs, backend, scheduler : as in ``solve_rs``; :func:`fastq.parallel.parallel_map`.
     lines_per_chunk : int, optional
         Lines per task/checkpoint (default: about 16 chunks, at most ~4096 points each).
     checkpoint_dir : path, optional
         Keep finished chunks there and reuse them on a rerun with identical inputs.
-    progress : bool
-        Show a progress bar (chunks).
+    progress : bool, show a progress bar (chunks).
 
     Returns
     -------
@@ -249,8 +244,7 @@ def sweep(scheme: str = "uniform", *, n_p=None, bits=None, omega, alpha, sigma, 
     scheme, n_p, bits, shape_opts = _level_shape(scheme, n_p, bits)
     coords, fixed = _validate(scheme, n_p, bits, omega, alpha, sigma, lam, rho, edge_width)
     options = _solver_options(tol, max_iter, continuation, check_direction, predictor)
-    options["edge_convention"] = _check_convention(edge_convention, coords, fixed, shape_opts)
-    options.update(shape_opts)
+    options.update(shape_opts, edge_convention=_check_convention(edge_convention, coords, fixed, shape_opts))
     validate_backend(backend, scheduler)
     effective_n_jobs(n_jobs)
     dims = _order_dims(coords, along)

@@ -205,6 +205,14 @@ CASES = [
     ([*STE, "--teacher", "constant:x"], "teacher"),
     ([*STE, "--teacher", "constant:inf"], "teacher"),
     ([*STE, "--teacher", "laplace"], "teacher"),
+    # --- formats
+    (["formats", "--formats", "nf4,nf9"], "formats"),
+    (["formats", "--alpha", "1.5"], "--sigma"),
+    (["formats", *M, "--rho", "0", "--out", OUT], "rho"),
+    (["formats", "--alpha", "-1", "--sigma", "0.1", "--lam", "0.1", "--out", OUT], "alpha"),
+    (["formats", *M, "--n-scan", "3", "--out", OUT], "n_scan"),
+    (["formats", *M, "--edge-width", "-0.1", "--out", OUT], "edge_width"),
+    (["formats", *M, "--edge-convention", "jump", "--edge-width", "0.1", "--out", OUT], "edge-convention"),
     # --- compare
     (["compare", "--levels", "-1,1,1", "--omega", "1", *M], "levels"),
     (["compare", "--bits", "3", "--omega", "2", "--alpha", "1.5", "--sigma", "0.1", "--lam", "-1"], "lam"),

@@ -19,7 +19,8 @@ def register(sub):
                     "of Kashiwamura, Sakata & Imaizumi 2024; the default), 'ste' (STE learning "
                     "dynamics, with quantized inputs), 'qgen' (quantization as noise, QAT "
                     "generalization), 'sgd' (quantized SGD), 'routing' (routing across model "
-                    "copies) and 'formats' (weight formats side by side). Settings a paper omits are stated in each figure's JSON. Each "
+                    "copies) and 'formats' (weight formats side by side). Settings a paper omits "
+                    "are stated in each figure's JSON. Each "
                     "figure writes its data (NPZ/CSV + JSON metadata) next to its PNG, so it can be "
                     "redrawn without recomputing.")
     p.add_argument("--out", default="fastq-figures", metavar="DIR",

@@ -25,7 +25,8 @@ RANGE = ["1:5", "0:5:3", "5:1:3", "-1:3:3", "1:1:3", "0.2:2:3", "a:b:c", "1:2:3:
 #: subcommand -> (cheap valid base arguments, {option: pool of values})
 COMMANDS = {
     "rs": (["--bits", "3", "--omega", "1.5", "--alpha", "1.5", "--sigma", "0.01", "--lam", "1"],
-           {"--thresholds": ["-0.5,0.5", "x"], "--omega": NUM, "--alpha": NUM, "--lam": NUM, "--edge-width": NUM, "--tol": NUM,
+           {"--thresholds": ["-0.5,0.5", "x"], "--omega": NUM, "--alpha": NUM, "--lam": NUM, "--edge-width": NUM,
+            "--tol": NUM,
             "--max-iter": NUM, "--rho": NUM, "--scheme": ["log", "x"], "--edge-convention": CONV}),
     "rsb": (["--bits", "2", "--omega", "1", "--alpha", "1.4", "--sigma", "0.01", "--lam", "0.01"],
             {"--omega": ["0", "-1", "nan", "x", ""], "--alpha": ["-1", "nan", "x"], "--lam": ["-1", "inf"],

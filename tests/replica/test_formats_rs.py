@@ -50,7 +50,8 @@ def test_map_matches_quad_reference(case):
             assert got["at"] == pytest.approx(ref["at"], rel=1e-9)
 
 
-@pytest.mark.parametrize("case", _quantizers()[:6], ids=lambda c: c[0])
+@pytest.mark.parametrize("case", [pytest.param(c, marks=pytest.mark.slow) if c[0] == "nf4" else c
+                                  for c in _quantizers()[:6]], ids=lambda c: c[0])
 def test_fixed_point_matches_quad_reference(case):
     _, q, t = case
     lv, eps = _naive_levels_eps(q, t)

@@ -102,6 +102,18 @@ def _float_list(name: str, text: str) -> list[float]:
     return out
 
 
+def quantizer_tag(q: Quantizer) -> str:
+    """The level set's name for file names: the scheme or format, or for a custom set "custom-"
+    and 8 hex digits of a hash of its levels and thresholds (two custom sets never share a file).
+    """
+    if q.scheme != "custom":
+        return q.scheme
+    import hashlib
+
+    h = hashlib.sha256(q.levels.tobytes() + q.thresholds.tobytes()).hexdigest()[:8]
+    return f"custom-{h}"
+
+
 def quantizer_from_args(args, omega=None, *, edge_width=None, edge_convention=None) -> Quantizer:
     """The quantizer of --scheme with --n-p/--bits, or --format, or --levels [--thresholds], at
     ``omega`` (default --omega) and edge width/convention (default the command's options, else 0).

@@ -16,8 +16,12 @@ hard quantizer.  See ``docs/theory.md`` for why fastq needs it.  With
 (:mod:`fastq._jump`, ``docs/resolution.md``).
 
 The numerical work is done by the private ``@njit`` kernels ``_phi``, ``_dphi`` (scalars) and
-``_phi_array``/``_dphi_array`` (arrays), which locate a weight by binary search over the
-thresholds (O(log n_p) per element) instead of scanning all levels.
+``_phi_array``/``_dphi_array`` (arrays) of :mod:`fastq._pieces`, which locate a weight by binary
+search over the thresholds (O(log n_p) per element) instead of scanning all levels.
+
+Besides the paper's grids, a Quantizer holds any sorted finite level set: a named format
+(:meth:`Quantizer.format`, registry in :mod:`fastq.formats`) or a custom one
+(:meth:`Quantizer.from_levels`, with thresholds at the midpoints or given).
 """
 from __future__ import annotations
 
@@ -25,10 +29,12 @@ import math
 
 import numpy as np
 
+from . import _levelset as _LS
 from . import _validate as V
+from . import formats as F
 from ._jit import njit
 from ._jump import EDGE_CONVENTIONS, _dphi_array_jump, _phi_array_jump, _piece_table_jump
-from ._pieces import _count_le, _count_lt, _piece_table  # noqa: F401  (searches re-exported)
+from ._pieces import _count_le, _count_lt, _dphi, _dphi_array, _phi, _phi_array, _phi_dphi, _piece_table, _shift_bin  # noqa: F401  (searches and pointwise kernels re-exported)
 
 #: Largest number of sub-intervals accepted (16 bits for uniform).
 MAX_N_P_UNIFORM = 2**16 - 2
@@ -101,75 +107,6 @@ def log_levels(n_p: int, omega: float) -> np.ndarray:
     return _levels(True, int(n_p), float(omega))
 
 
-# ----------------------------------------------------------------------------- kernels
-@njit
-def _shift_bin(k, w, thresholds):
-    """Bin index of ``w`` (number of thresholds <= w) found by walking from a nearby index ``k``:
-    O(distance) instead of a binary search, for weights that move by a few bins per step.
-    """
-    n_th = thresholds.shape[0]
-    while k > 0 and w < thresholds[k - 1]:
-        k -= 1
-    while k < n_th and w >= thresholds[k]:
-        k += 1
-    return k
-
-
-@njit
-def _phi_dphi(w, levels, thresholds, eps):
-    """(phi_eps(w), phi_eps'(w)) for one weight from one binary search.
-
-    eps = 0: nearest level (ties at a threshold go up) and derivative 0.  Otherwise the ramps
-    with ``t_k <= w - eps/2`` are fully on, those with ``t_k >= w + eps/2`` off, and the few in
-    between contribute ``D_k * clip((w - t_k)/eps + 1/2, 0, 1)`` and ``D_k / eps``.
-    """
-    if eps == 0.0:
-        return levels[_count_le(thresholds, w)], 0.0
-    half = 0.5 * eps
-    lo = _count_le(thresholds, w - half)  # ramps fully switched on
-    hi = _count_lt(thresholds, w + half)  # ramps at least partly on
-    # the ramp sum of _pieces._ramp_sum, written out: the call (inlined or not) measured 10-14%
-    # slower on this per-weight kernel, which AMP and the STE solvers call millions of times
-    val = levels[lo]
-    s = 0.0
-    for k in range(lo, hi):
-        u = (w - thresholds[k]) / eps + 0.5
-        if u > 1.0:
-            u = 1.0
-        elif u < 0.0:
-            u = 0.0
-        dk = levels[k + 1] - levels[k]
-        val += dk * u
-        s += dk
-    return val, s / eps
-
-
-@njit
-def _phi(w, levels, thresholds, eps):
-    """phi_eps(w) for one weight (see ``_phi_dphi``)."""
-    return _phi_dphi(w, levels, thresholds, eps)[0]
-
-
-@njit
-def _dphi(w, levels, thresholds, eps):
-    """D phi_eps / dw for one weight (0 for the hard quantizer away from thresholds)."""
-    return _phi_dphi(w, levels, thresholds, eps)[1]
-
-
-@njit
-def _phi_array(w, levels, thresholds, eps, out):
-    for i in range(w.shape[0]):
-        out[i] = _phi(w[i], levels, thresholds, eps)
-    return out
-
-
-@njit
-def _dphi_array(w, levels, thresholds, eps, out):
-    for i in range(w.shape[0]):
-        out[i] = _dphi(w[i], levels, thresholds, eps)
-    return out
-
-
 # ----------------------------------------------------------------------------- public class
 def n_p_from_bits(bits) -> int:
     """The number of sub-intervals for ``bits``: ``n_p = 2**bits - 2``, which must be an integer >= 1."""
@@ -199,18 +136,22 @@ def check_edge(edge_width, edge_convention="absolute") -> float:
 
 
 class Quantizer:
-    """A b-bit quantizer with range omega, hard (``edge_width=0``) or edge-smoothed.
+    """A quantizer with range omega, hard (``edge_width=0``) or edge-smoothed.
 
-    Build one with :meth:`uniform`, :meth:`log` or :meth:`from_bits`.  Calling it applies
-    ``phi_eps`` elementwise (kernel ``_phi_array``); :meth:`derivative` gives ``phi_eps'``.
+    Build one with :meth:`uniform`, :meth:`log` or :meth:`from_bits` (the paper's grids),
+    :meth:`format` (a named format of :mod:`fastq.formats`, scaled so the largest ``|level|``
+    is omega) or :meth:`from_levels` (any sorted finite level set, thresholds at the midpoints
+    or given).  Calling it applies ``phi_eps`` elementwise (kernel ``_phi_array``);
+    :meth:`derivative` gives ``phi_eps'``.
 
     Attributes
     ----------
-    scheme : {"uniform", "log"}
+    scheme : str
+        "uniform", "log", a format name of :data:`fastq.formats.FORMATS`, or "custom".
     n_p : int
-        Number of sub-intervals of ``[-omega, omega]`` (``n_p + 1`` levels).
+        Number of sub-intervals (``n_p + 1`` levels, ``n_p`` thresholds).
     omega : float
-        Clipping range; the outermost levels are ``+-omega``.
+        Scale: the largest ``|level|`` (for the paper's grids the outermost levels are ``+-omega``).
     edge_width : float
         Width eps of the linear ramps replacing each jump (0 = hard quantizer); under the
         per-jump convention the ratio r (ramp k has width ``r * D_k``, ``0 <= r <= 1``).
@@ -218,30 +159,55 @@ class Quantizer:
         How ``edge_width`` is read: in weight units (default; every ramp has width eps) or per
         jump (THEORY section 14; :mod:`fastq._jump`).  Part of equality, hash and ``to_dict``.
     levels, thresholds : ndarray
-        ``n_p + 1`` sorted levels and the ``n_p`` midpoints between them.
+        ``n_p + 1`` sorted levels and the ``n_p`` thresholds between them (midpoints unless a
+        custom set was given its own).
+    base, base_thresholds : ndarray or None
+        For formats and custom sets: the shape, i.e. levels (and given thresholds) divided by omega.
     bits : float
-        ``log2(n_p + 2)`` (an integer for ``n_p = 2**b - 2``).
+        ``log2(n_p + 2)`` for the paper's grids; a format's element bits; ``ceil(log2(n_p + 1))``
+        (the bits that index the levels) for a custom set.
     """
 
     __slots__ = ("scheme", "n_p", "omega", "edge_width", "edge_convention", "levels", "thresholds",
-                 "_pieces")
+                 "base", "base_thresholds", "_pieces")
 
     def __init__(self, scheme: str, n_p: int, omega: float, edge_width: float = 0.0,
-                 edge_convention: str = "absolute"):
-        if scheme not in SCHEMES:
-            raise V.FastqInputError(f"scheme must be one of {', '.join(SCHEMES)} (got {scheme!r})")
-        max_np = MAX_N_P_UNIFORM if scheme == "uniform" else MAX_N_P_LOG
-        n_p = V.integer("n_p", n_p, 1, max_np)
+                 edge_convention: str = "absolute", *, base=None, base_thresholds=None):
         omega = V.positive("omega", omega)
         edge_width = check_edge(edge_width, edge_convention)
-        lv = _levels(scheme == "log", n_p, omega)
-        lv.setflags(write=False)
-        th = 0.5 * (lv[1:] + lv[:-1])
-        th.setflags(write=False)
+        th = None
+        if scheme in SCHEMES:
+            max_np = MAX_N_P_UNIFORM if scheme == "uniform" else MAX_N_P_LOG
+            n_p = V.integer("n_p", n_p, 1, max_np)
+            base = base_thresholds = None
+            lv = _levels(scheme == "log", n_p, omega)
+        else:
+            if scheme == "custom":
+                if base is None:
+                    raise V.FastqInputError("a custom Quantizer needs base levels (use Quantizer.from_levels)")
+                base = _LS.check_levels(base)
+                if base_thresholds is not None:
+                    base_thresholds = _LS.check_thresholds(base, base_thresholds)
+            else:
+                base, base_thresholds = F.format_levels(_format_name(scheme)), None
+            n_p = V.integer("n_p", n_p, base.shape[0] - 1, base.shape[0] - 1)
+            lv = omega * base
+            if base_thresholds is not None:
+                th = omega * base_thresholds
+                if edge_convention == "jump":
+                    _LS.check_ramps(lv, th, edge_width)
+        if th is None:
+            th = 0.5 * (lv[1:] + lv[:-1])
+        self._set(scheme, n_p, omega, edge_width, edge_convention, lv, th, base, base_thresholds)
+
+    def _set(self, scheme, n_p, omega, edge_width, edge_convention, lv, th, base, base_th):
+        for arr in (lv, th, base, base_th):
+            if arr is not None:
+                arr.setflags(write=False)
         for name, value in (("scheme", scheme), ("n_p", n_p), ("omega", omega),
                             ("edge_width", edge_width), ("edge_convention", edge_convention),
-                            ("levels", lv), ("thresholds", th),
-                            ("_pieces", None)):
+                            ("levels", lv), ("thresholds", th), ("base", base),
+                            ("base_thresholds", base_th), ("_pieces", None)):
             object.__setattr__(self, name, value)
 
     def __setattr__(self, name, value):
@@ -270,10 +236,55 @@ class Quantizer:
         """Quantizer with ``b = log2(n_p + 2)`` bits; ``bits`` must make ``n_p`` an integer."""
         return cls(scheme, n_p_from_bits(bits), omega, edge_width, edge_convention)
 
+    @classmethod
+    def format(cls, name: str, omega: float, *, edge_width: float = 0.0,
+               edge_convention: str = "absolute") -> Quantizer:
+        """The named format ``name`` (:data:`fastq.formats.FORMATS`) scaled so that its largest
+        ``|level|`` is ``omega`` (absmax).  ``uniformB``/``logB`` give the paper's grids.
+        """
+        spec = F.format_info(name)
+        if spec["family"] in SCHEMES:
+            return cls(spec["family"], 2 ** spec["bits"] - 2, omega, edge_width, edge_convention)
+        return cls(name, spec["n_levels"] - 1, omega, edge_width, edge_convention)
+
+    @classmethod
+    def from_levels(cls, levels, *, thresholds=None, edge_width: float = 0.0,
+                    edge_convention: str = "absolute") -> Quantizer:
+        """Any strictly increasing finite level set, kept exactly as given (omega = its largest
+        ``|level|``), with thresholds at the midpoints unless ``thresholds`` are given (each
+        strictly between its neighbours; under the per-jump convention their ramps may not
+        overlap).  Errors are one-line :class:`FastqInputError`.
+        """
+        lv = _LS.check_levels(levels)
+        th = None if thresholds is None else _LS.check_thresholds(lv, thresholds)
+        omega = float(np.max(np.abs(lv)))
+        q = cls("custom", lv.shape[0] - 1, omega, edge_width, edge_convention, base=lv / omega,
+                base_thresholds=None if th is None else th / omega)
+        th = 0.5 * (lv[1:] + lv[:-1]) if th is None else th
+        if q.edge_convention == "jump":
+            _LS.check_ramps(lv, th, q.edge_width)
+        q._set("custom", q.n_p, omega, q.edge_width, q.edge_convention, lv, th, q.base, q.base_thresholds)
+        return q
+
+    def _replace(self, omega=None, edge_width=None, edge_convention=None) -> Quantizer:
+        om = self.omega if omega is None else omega
+        eps = self.edge_width if edge_width is None else edge_width
+        conv = self.edge_convention if edge_convention is None else edge_convention
+        q = Quantizer(self.scheme, self.n_p, om, eps, conv, base=self.base, base_thresholds=self.base_thresholds)
+        if self.scheme == "custom" and q.omega == self.omega:  # keep the given levels bit for bit
+            if conv == "jump":
+                _LS.check_ramps(self.levels, self.thresholds, q.edge_width)
+            q._set("custom", q.n_p, q.omega, q.edge_width, conv, self.levels, self.thresholds, self.base,
+                   self.base_thresholds)
+        return q
+
+    def with_omega(self, omega: float) -> Quantizer:
+        """The same level set (shape, edge width and convention) at scale ``omega``."""
+        return self._replace(omega=omega)
+
     def with_edge_width(self, edge_width: float, edge_convention: str | None = None) -> Quantizer:
         """The same level set with another edge width (and the same convention unless given)."""
-        conv = self.edge_convention if edge_convention is None else edge_convention
-        return Quantizer(self.scheme, self.n_p, self.omega, edge_width, conv)
+        return self._replace(edge_width=edge_width, edge_convention=edge_convention)
 
     def hard(self) -> Quantizer:
         """The same level set with ``edge_width = 0``."""
@@ -282,8 +293,18 @@ class Quantizer:
     # -- properties -----------------------------------------------------------------------
     @property
     def bits(self) -> float:
-        """``log2(n_p + 2)``, the number of bits (an integer for ``n_p = 2**b - 2``)."""
-        return math.log2(self.n_p + 2)
+        """``log2(n_p + 2)`` (paper's grids), the element bits (formats), ``ceil(log2(n_p + 1))`` (custom)."""
+        if self.scheme in SCHEMES:
+            return math.log2(self.n_p + 2)
+        if self.scheme == "custom":
+            return float(math.ceil(math.log2(self.n_p + 1)))
+        return float(F.format_info(self.scheme)["bits"])
+
+    @property
+    def bits_per_weight(self) -> float:
+        """:attr:`bits` plus the per-weight cost of a shared block scale (MXFP4: 0.25, NVFP4: 0.5)."""
+        over = F.format_info(self.scheme)["block_overhead"] if self.scheme in F.FORMATS else 0.0
+        return self.bits + over
 
     @property
     def jumps(self) -> np.ndarray:
@@ -327,12 +348,22 @@ class Quantizer:
         return out.reshape(arr.shape)
 
     def to_dict(self) -> dict:
-        """The quantizer's parameters as a dict (what result files record)."""
-        return {"scheme": self.scheme, "n_p": self.n_p, "bits": self.bits, "omega": self.omega,
-                "edge_width": self.edge_width, "edge_convention": self.edge_convention}
+        """The quantizer's parameters as a dict (what result files record); a custom set adds
+        its ``levels`` and ``thresholds``, a format its ``bits_per_weight``.
+        """
+        d = {"scheme": self.scheme, "n_p": self.n_p, "bits": self.bits, "omega": self.omega,
+             "edge_width": self.edge_width, "edge_convention": self.edge_convention}
+        if self.scheme in F.FORMATS:
+            d["bits_per_weight"] = self.bits_per_weight
+        if self.scheme == "custom":
+            d["levels"] = self.levels.tolist()
+            d["thresholds"] = self.thresholds.tolist()
+        return d
 
     def __repr__(self) -> str:
         conv = "" if self.edge_convention == "absolute" else f", edge_convention={self.edge_convention!r}"
+        if self.scheme == "custom":
+            return f"Quantizer.from_levels({self.levels.tolist()!r}, edge_width={self.edge_width!r}{conv})"
         return (f"Quantizer(scheme={self.scheme!r}, n_p={self.n_p}, omega={self.omega!r}, "
                 f"edge_width={self.edge_width!r}{conv})")
 
@@ -340,7 +371,25 @@ class Quantizer:
         return isinstance(other, Quantizer) and self.to_dict() == other.to_dict()
 
     def __hash__(self) -> int:
-        return hash((self.scheme, self.n_p, self.omega, self.edge_width, self.edge_convention))
+        return hash((self.scheme, self.n_p, self.omega, self.edge_width, self.edge_convention,
+                     self.levels.tobytes(), self.thresholds.tobytes()))
 
     def __reduce__(self):
-        return (Quantizer, (self.scheme, self.n_p, self.omega, self.edge_width, self.edge_convention))
+        if self.scheme != "custom":
+            return (Quantizer, (self.scheme, self.n_p, self.omega, self.edge_width, self.edge_convention))
+        th = None if self.base_thresholds is None else self.thresholds
+        return (_custom, (self.levels, th, self.edge_width, self.edge_convention))
+
+
+def _format_name(scheme) -> str:
+    """``scheme`` as a registered format name (for the message: schemes and formats together)."""
+    if not isinstance(scheme, str) or scheme not in F.FORMATS:
+        raise V.FastqInputError(f"scheme must be one of {', '.join(SCHEMES)}, custom, or a format "
+                                f"({', '.join(F.FORMATS)}) (got {scheme!r})")
+    return scheme
+
+
+def _custom(levels, thresholds, edge_width, edge_convention) -> Quantizer:
+    """Unpickle a custom Quantizer with its exact levels and thresholds."""
+    return Quantizer.from_levels(levels, thresholds=thresholds, edge_width=edge_width,
+                                 edge_convention=edge_convention)

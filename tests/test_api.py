@@ -48,6 +48,13 @@ CALLS = {
                   "runs=2, seed=1, max_iter=5).eg.sum())"),
     "state_evolution": "fastq.state_evolution(fastq.Quantizer.from_bits(5, 2.5, edge_width=0.1), 1.5, 0.1, 0.1).chi",
     "optimal_omega": "fastq.optimal_omega({'scheme': 'uniform', 'bits': 2}, 1.4, 0.01, 0.01, n_scan=8).omega_star",
+    "optimal_levels": "fastq.optimal_levels(2, alpha=1.4, sigma=0.1, lam=0.1, n_random=1).levels",
+    "OptimalLevelsResult": ("sorted(fastq.OptimalLevelsResult(**fastq.optimal_levels(2, alpha=1.4, sigma=0.1, lam=0.1, "
+                            "n_random=0).to_dict()).to_dict())"),
+    "format_study": ("fastq.format_study(['nf4', 'int2'], alpha=1.5, sigma=0.1, lam=0.1, omega=[1.0, 2.0], "
+                     "n_scan=8).ranking()[0]['format']"),
+    "FormatStudyResult": ("sorted(fastq.FormatStudyResult(**vars(fastq.format_study(['int2'], alpha=1.5, sigma=0.1, "
+                          "lam=0.1, omega=[1.0], n_scan=8))).to_dict())"),
     "bit_budget": "fastq.bit_budget(1.4, 0.01, 0.01, bits=[2], schemes=['uniform'], n_scan=8).min_bits",
     "exact_erm": ("fastq.exact_erm(*fastq.teacher(8, 1.4, 0.1, seed=2)[:2], fastq.Quantizer.uniform(2, 1.0), "
                   "0.01).objective"),

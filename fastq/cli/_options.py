@@ -5,6 +5,7 @@ import argparse
 
 from .. import _validate as V
 from ..defaults import DEFAULT_EDGE_WIDTH
+from ..formats import FORMATS
 from ..parallel import BACKENDS, effective_n_jobs, validate_backend
 from ..quantizers import EDGE_CONVENTIONS, Quantizer, check_edge, n_p_from_bits
 from ._common import _float
@@ -46,7 +47,7 @@ def edge_from_args(args) -> tuple[float, str]:
 
 
 def add_quantizer_args(p: argparse.ArgumentParser, *, omega_required: bool = True, bits_range: bool = False,
-                       edge_width: bool = True, title: str = "quantizer"):
+                       edge_width: bool = True, title: str = "quantizer", levels_count: bool = False):
     """--scheme, --n-p | --bits [| --bits-range], --omega, and --edge-width unless ``edge_width``
     is False (commands that use the hard quantizer only).
     """
@@ -59,6 +60,10 @@ def add_quantizer_args(p: argparse.ArgumentParser, *, omega_required: bool = Tru
                     help="bits b = log2(n_p + 2); must give an integer n_p (e.g. 2, 3, 4)")
     if bits_range:
         ex.add_argument("--bits-range", metavar="LO:HI", help="every integer number of bits from LO to HI")
+    add_level_set_args(g, ex)
+    if levels_count:
+        ex.add_argument("--levels-count", type=_float, metavar="K",
+                        help="search the set of K levels (2..64) with the smallest RS Eg, scale included")
     if omega_required:
         g.add_argument("--omega", type=_float, required=True, metavar="W",
                        help="clipping range: outermost levels are +-omega (> 0, weight units)")
@@ -67,15 +72,70 @@ def add_quantizer_args(p: argparse.ArgumentParser, *, omega_required: bool = Tru
     return g
 
 
+def add_level_set_args(g, ex):
+    """--format NAME | --levels L1,L2,... (in the exclusive group ``ex`` beside --n-p/--bits) and
+    --thresholds T1,... (for --levels).  --scheme applies to --n-p/--bits only.
+    """
+    ex.add_argument("--format", metavar="NAME",
+                    help="a named weight format scaled so its largest |level| is omega: "
+                         + ", ".join(FORMATS))
+    ex.add_argument("--levels", metavar="L1,L2,...",
+                    help="a custom strictly increasing level set, rescaled so its largest |level| is omega")
+    g.add_argument("--thresholds", metavar="T1,T2,...",
+                   help="thresholds of --levels, one between each pair of neighbours, in the units of "
+                        "--levels (default: midpoints)")
+
+
 def n_p_from_args(args) -> int:
     if args.n_p is not None:
         return V.integer("n_p", args.n_p, 1)
     return n_p_from_bits(args.bits)
 
 
-def quantizer_from_args(args, omega=None) -> Quantizer:
-    return Quantizer(args.scheme, n_p_from_args(args), args.omega if omega is None else omega,
-                     args.edge_width, getattr(args, "edge_convention", "absolute"))
+def _float_list(name: str, text: str) -> list[float]:
+    out = []
+    for part in str(text).split(","):
+        try:
+            out.append(float(part))
+        except ValueError:
+            raise V.FastqInputError(f"{name} must be comma-separated numbers (got {part.strip()!r})") from None
+    return out
+
+
+def quantizer_tag(q: Quantizer) -> str:
+    """The level set's name for file names: the scheme or format, or for a custom set "custom-"
+    and 8 hex digits of a hash of its levels and thresholds (two custom sets never share a file).
+    """
+    if q.scheme != "custom":
+        return q.scheme
+    import hashlib
+
+    h = hashlib.sha256(q.levels.tobytes() + q.thresholds.tobytes()).hexdigest()[:8]
+    return f"custom-{h}"
+
+
+def quantizer_from_args(args, omega=None, *, edge_width=None, edge_convention=None) -> Quantizer:
+    """The quantizer of --scheme with --n-p/--bits, or --format, or --levels [--thresholds], at
+    ``omega`` (default --omega) and edge width/convention (default the command's options, else 0).
+    """
+    omega = args.omega if omega is None else omega
+    eps = getattr(args, "edge_width", 0.0) if edge_width is None else edge_width
+    eps = 0.0 if eps is None else eps
+    conv = getattr(args, "edge_convention", "absolute") if edge_convention is None else edge_convention
+    fmt, levels = getattr(args, "format", None), getattr(args, "levels", None)
+    thresholds = getattr(args, "thresholds", None)
+    if thresholds is not None and levels is None:
+        raise V.FastqInputError("--thresholds needs --levels")
+    if (fmt is not None or levels is not None) and getattr(args, "scheme", "uniform") not in (None, "uniform"):
+        raise V.FastqInputError("--scheme applies to --n-p/--bits only (not to --format or --levels)")
+    if fmt is not None:
+        return Quantizer.format(fmt, omega, edge_width=eps, edge_convention=conv)
+    if levels is not None:
+        th = None if thresholds is None else _float_list("thresholds", thresholds)
+        q = Quantizer.from_levels(_float_list("levels", levels), thresholds=th, edge_width=eps,
+                                  edge_convention=conv)
+        return q if q.omega == V.positive("omega", omega) else q.with_omega(omega)
+    return Quantizer(args.scheme, n_p_from_args(args), omega, eps, conv)
 
 
 def add_model_args(p: argparse.ArgumentParser, *, defaults: dict | None = None, grid: tuple = ()):

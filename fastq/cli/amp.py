@@ -116,7 +116,7 @@ def _save(st, out, q, n, runs, seed):
     """Summary (JSON) and per-run values (NPZ) of an AMP study, in file names that carry the setting."""
     from ..store import metadata, write_json, write_npz
 
-    stem = (f"amp_{q.scheme}_np{q.n_p}_omega{q.omega:g}_eps{q.edge_width:g}"
+    stem = (f"amp_{O.quantizer_tag(q)}_np{q.n_p}_omega{q.omega:g}_eps{q.edge_width:g}"
             f"{'' if q.edge_convention == 'absolute' else q.edge_convention}_alpha{st.params['alpha']:g}"
             f"_sigma{st.params['sigma']:g}_lam{st.params['lam']:g}_n{n}_runs{runs}_seed{seed}")
     doc = metadata("amp-study", st.params)

@@ -41,21 +41,20 @@ def register(sub):
 def run(args) -> int:
     """Run ``fastq compare`` with the parsed ``args``; returns the exit code."""
     from ..qat.linear import compare
-    from ..quantizers import Quantizer
 
     alpha, sigma, lam, rho = O.model_from_args(args)
-    n_p = O.n_p_from_args(args)
     omega = V.positive("omega", args.omega)
+    shape = O.quantizer_from_args(args, omega, edge_width=0.0, edge_convention="absolute")
     conv = args.edge_convention
     if args.edge_fraction is not None and conv != "absolute":
         raise V.FastqInputError("edge_fraction needs --edge-convention absolute (it sets an absolute "
                                 "width); with jump give the ratio as --edge-width")
     if args.edge_fraction is not None:
         frac = V.in_range("edge_fraction", args.edge_fraction, 0.0, 1.0)
-        eps = frac * float(np.min(np.diff(Quantizer(args.scheme, n_p, omega).levels)))
+        eps = frac * float(np.min(np.diff(shape.levels)))
     else:
         eps = check_edge(DEFAULT_EDGE_WIDTH if args.edge_width is None else args.edge_width, conv)
-    q = Quantizer(args.scheme, n_p, omega, eps, conv)
+    q = shape.with_edge_width(eps, conv)
     r = compare(q, alpha, sigma, lam, rho, max_iter=V.integer("max_iter", args.max_iter, 1))
     d = r.to_dict()
     d.pop("params")

@@ -101,7 +101,7 @@ def run_exact(args) -> int:
         raise V.FastqInputError("edge_width must be > 0 for AMP (or pass --no-amp)")
     _check_limits(sizes, instances, node_limit, args.allow_large)
     out = C.prepare_out(args.out)
-    stem = (f"exact_{q.scheme}_np{q.n_p}_omega{q.omega:g}_alpha{alpha:g}_sigma{sigma:g}_lam{lam:g}"
+    stem = (f"exact_{O.quantizer_tag(q)}_np{q.n_p}_omega{q.omega:g}_alpha{alpha:g}_sigma{sigma:g}_lam{lam:g}"
             + (f"_rho{rho:g}" if rho != 1.0 else "")
             + f"_N{sizes[0]}-{sizes[-1]}x{len(sizes)}_k{instances}_seed{seed}")
     with checkpointing(out / O.CHECKPOINT_DIRNAME) as scope:

@@ -19,8 +19,9 @@ def register(sub):
         description="Compute and draw the figures of one or several groups: 'replica' (Figs. 1-10 "
                     "of Kashiwamura, Sakata & Imaizumi 2024; the default), 'ste' (STE learning "
                     "dynamics, with quantized inputs), 'qgen' (quantization as noise, QAT "
-                    "generalization), 'sgd' (quantized SGD) and 'routing' (routing across model "
-                    "copies). Settings a paper omits are stated in each figure's JSON. Each "
+                    "generalization), 'sgd' (quantized SGD), 'routing' (routing across model "
+                    "copies) and 'formats' (weight formats side by side). Settings a paper omits "
+                    "are stated in each figure's JSON. Each "
                     "figure writes its data (NPZ/CSV + JSON metadata) next to its PNG, so it can be "
                     "redrawn without recomputing.")
     p.add_argument("--out", default="fastq-out/figures", metavar="DIR",
@@ -29,7 +30,7 @@ def register(sub):
                    help="coarse grids and small simulations (a smoke test, well under two minutes), "
                         "written to DIR/quick so they never overwrite full-scale figures")
     p.add_argument("--group", default=None, metavar="G[,G..]|all",
-                   help="figure groups to make: replica, ste, qgen, sgd, routing, or all "
+                   help="figure groups to make: replica, ste, qgen, sgd, routing, formats, or all "
                         "(default: replica)")
     p.add_argument("--only", metavar="NAME,..",
                    help="figures to make by name (fig02, ste_stationary, ...) or by number for the "

@@ -23,7 +23,7 @@ def register(sub):
                     "stability at the given edge width, and the best RS-stable omega. With "
                     "--bits-range, do this for every number of bits and report the smallest one "
                     "whose Eg is within --tolerance of ridge regression (or below --target-eg).")
-    O.add_quantizer_args(p, omega_required=False, bits_range=True)
+    O.add_quantizer_args(p, omega_required=False, bits_range=True, levels_count=True)
     O.add_model_args(p)
     g = p.add_argument_group("search")
     g.add_argument("--omega-range", metavar="LO:HI",
@@ -40,6 +40,8 @@ def register(sub):
                    help=f"coarse scan points over the interval (integer >= 8) (default: {DEFAULT_N_SCAN})")
     g.add_argument("--all-schemes", action="store_true",
                    help="with --bits-range: search both schemes (uniform and log), not only --scheme")
+    g.add_argument("--asymmetric", action="store_true",
+                   help="with --levels-count: search all sorted sets, not only symmetric ones")
     g.add_argument("--out", metavar="DIR",
                    help="with --bits-range: write the frontier Eg*(b) as CSV + JSON + PNG in DIR")
     O.add_parallel_args(p)
@@ -82,7 +84,11 @@ def run_optimize(args) -> int:
                 raise V.FastqInputError(f"{flag} needs --bits-range")
         if args.all_schemes:
             raise V.FastqInputError("--all-schemes needs --bits-range")
-        spec = {"scheme": args.scheme, "n_p": O.n_p_from_args(args)}
+        if getattr(args, "levels_count", None) is not None:
+            return _run_levels(args, alpha, sigma, lam, rho, edge_width, conv)
+        if args.asymmetric:
+            raise V.FastqInputError("--asymmetric needs --levels-count")
+        spec = O.quantizer_from_args(args, 1.0, edge_width=edge_width, edge_convention=conv)
         o = optimal_omega(spec, alpha, sigma, lam, rho, edge_width=edge_width, edge_convention=conv,
                           omega_range=omega_range, n_scan=n_scan, margin=margin)
         _emit_one(o, args.json)
@@ -116,6 +122,32 @@ def run_optimize(args) -> int:
         for pth in paths:
             print(f"wrote {pth}")
     return 0 if all(o.converged for s in schemes for o in b.optima[s]) else 3
+
+
+def _run_levels(args, alpha, sigma, lam, rho, edge_width, conv) -> int:
+    """``--levels-count K``: the best set of K levels (fastq.optimal_levels)."""
+    from ..studies import optimal_levels
+
+    k = V.integer("levels_count", args.levels_count, 2, 64)
+    if conv != "absolute":
+        raise V.FastqInputError("--levels-count needs --edge-convention absolute")
+    r = optimal_levels(k, alpha=alpha, sigma=sigma, lam=lam, rho=rho, symmetric=not args.asymmetric,
+                       edge_width=edge_width)
+    if args.json:
+        print(to_json(r.to_dict(), indent=None))
+        return 0 if r.converged else 3
+    kind = "asymmetric" if args.asymmetric else "symmetric"
+    print(f"optimal {kind} set of {k} levels (RS Eg; edge_width={edge_width:g}; alpha={alpha:g}, "
+          f"sigma={sigma:g}, lam={lam:g}, rho={rho:g})")
+    print("  levels  " + ", ".join(f"{v:.6g}" for v in r.levels))
+    stab = "RS stable" if r.stable else ("at = inf (hard)" if edge_width == 0 else f"at = {r.at:.3g}")
+    print(f"  eg      {r.eg:.7g}   kappa {r.kappa:.4g}   [{stab}]")
+    for name, ref, gain in (("Lloyd-Max", r.lloyd_max, r.gain_vs_lloyd_max), ("uniform", r.uniform, r.gain_vs_uniform)):
+        if ref:
+            print(f"  {name:<10} best omega {ref['omega']:.5g}  eg {ref['eg']:.7g}  gain {100 * gain:.3g}%")
+    print(f"  distance from Lloyd-Max at its best scale: {r.distance_lloyd_max:.3g} omega "
+          f"(shape only: {r.shape_distance_lloyd_max:.3g}); starts agreeing {r.n_agree}/{r.n_starts}")
+    return 0 if r.converged else 3
 
 
 def _fmt(v, spec=".4g"):

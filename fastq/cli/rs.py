@@ -26,8 +26,7 @@ def run_rs(args) -> int:
     r = solve_rs(q, alpha, sigma, lam, rho, tol=args.tol, max_iter=args.max_iter)
     d = r.to_dict()
     conv = "" if q.edge_convention == "absolute" else " per jump"
-    d.update({"scheme": q.scheme, "n_p": q.n_p, "bits": q.bits, "omega": q.omega,
-              "edge_convention": q.edge_convention,
+    d.update({**q.to_dict(),  # a custom set adds its levels and thresholds, a format its bits per weight
               "alpha": alpha, "sigma": sigma, "lam": lam, "rho": rho})
     verdict = "RS (stable)" if r.rs else "RSB (at >= 1)" if r.converged else "NOT CONVERGED: " + r.status
     C.emit(d, args.json, title=f"RS saddle point ({q.scheme}, n_p={q.n_p}, omega={q.omega:g}, "

@@ -112,8 +112,7 @@ def run_ste(args) -> int:
     from ..ste import ste_mean_field, ste_simulate, ste_stationary
 
     # validate everything before any work
-    n_p = O.n_p_from_args(args)
-    q = Quantizer(args.scheme, n_p, args.omega, 0.0)
+    q = O.quantizer_from_args(args, edge_width=0.0, edge_convention="absolute")
     eta = V.in_range("eta", args.eta, 0.0, 2.0, lo_open=True, hi_open=True)
     sigma = V.nonnegative("sigma", args.sigma)
     rho = V.positive("rho", args.rho)

@@ -14,7 +14,9 @@ its JSON.  Groups:
   ``qgen_validation``, ``qgen_study``);
 * ``sgd`` -- quantized SGD in linear regression (risk curves, dimension, batch, spectrum, INT vs
   FP, simulation check, claims);
-* ``routing`` -- permutation routing across model copies (``routing_claims``, ``routing_hebb``).
+* ``routing`` -- permutation routing across model copies (``routing_claims``, ``routing_hebb``);
+* ``formats`` -- weight formats side by side and the optimal level set (``formats_4bit``,
+  ``formats_8bit``).
 """
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from .. import _validate as V
 
 #: group name -> module holding its FIGURES dict (imported on demand: figures are heavy)
 GROUPS = {"replica": "fastq.figures.replica", "ste": "fastq.figures.ste", "qgen": "fastq.figures.qgen",
-          "sgd": "fastq.figures.sgd", "routing": "fastq.figures.routing"}
+          "sgd": "fastq.figures.sgd", "routing": "fastq.figures.routing", "formats": "fastq.figures.formats"}
 #: the group ``fastq figures`` makes by default
 DEFAULT_GROUP = "replica"
 

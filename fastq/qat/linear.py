@@ -138,12 +138,12 @@ def noise_model_excess(quantizer: Quantizer, weight_std: float) -> tuple[float, 
     """The two terms QGen's noise model adds to Eg for weights ``w ~ N(0, weight_std^2)``.
 
     Returns ``(rounding, clipping)``: ``rounding = 1/2 sum_k P(d_{k-1} < w < d_k) D_k^2 / 12`` and
-    ``clipping = 1/2 E (|w| - omega)^2 1{|w| > omega}``, both exact (``fastq.gauss._pl_moments``
+    ``clipping = 1/2 E (w - d_np)^2 1{w > d_np} + 1/2 E (d_0 - w)^2 1{w < d_0}`` (``|w| - omega``
+    beyond ``+-omega`` for the paper's symmetric grids), both exact (``fastq.gauss._pl_moments``
     on a piecewise-linear function of z = w / weight_std).
     """
     s = V.positive("weight_std", weight_std)
     lv = quantizer.levels
-    om = quantizer.omega
     npc = lv.shape[0] - 1
     inner = lv / s
     breaks = np.concatenate([[-np.inf], inner, [np.inf]])
@@ -153,9 +153,10 @@ def noise_model_excess(quantizer: Quantizer, weight_std: float) -> tuple[float, 
     value[1:-1] = np.diff(lv) / math.sqrt(12.0)
     _, gran, _, _ = _pl_moments(breaks, value, slope, centre)
     value[1:-1] = 0.0
-    # |w| - omega on the tails: -s (z + omega/s) on the left, s (z - omega/s) on the right
-    slope[0], centre[0] = -s, -om / s
-    slope[-1], centre[-1] = s, om / s
+    # the distance beyond the end levels d_0, d_np on the tails (|w| - omega for a symmetric set;
+    # any sorted level set, e.g. an asymmetric format): -s (z - d_0/s) left, s (z - d_np/s) right
+    slope[0], centre[0] = -s, lv[0] / s
+    slope[-1], centre[-1] = s, lv[-1] / s
     _, clip, _, _ = _pl_moments(breaks, value, slope, centre)
     return 0.5 * gran, 0.5 * clip
 

@@ -1,7 +1,8 @@
 """Kernels of the sweeps: one RS solve from grid parameters, and a whole line with continuation.
 
 A grid point builds its level set with the same kernel as :class:`fastq.Quantizer`
-(``quantizers._levels``) and solves with the same kernel as :func:`fastq.solve_rs`
+(``quantizers._levels``, or ``omega * base`` for a format or custom set) and solves with the same
+kernel as :func:`fastq.solve_rs`
 (``replica._solver._solve``, default Anderson memory 3 and damping 1), so a grid value equals the
 single-point value by construction.
 """
@@ -19,12 +20,21 @@ from ..replica._solver import _solve
 
 
 @njit
-def _solve_one(log_scheme, n_p, omega, eps, jump, alpha, sigma, lam, rho, chi0, eg0, tol, max_iter, out):
+def _solve_one(log_scheme, base, base_th, n_p, omega, eps, jump, alpha, sigma, lam, rho, chi0, eg0, tol, max_iter, out):
     """One RS solve from grid parameters into ``out`` (one ``N_SOLVE`` row); ``jump`` selects the
-    per-jump edge convention (``eps`` is then the ratio r; :mod:`fastq._jump`).
+    per-jump edge convention (``eps`` is then the ratio r; :mod:`fastq._jump`).  A non-empty
+    ``base`` is a format's or custom set's shape (``Quantizer.base``): the levels are
+    ``omega * base`` (``n_p`` and ``log_scheme`` unused), the thresholds ``omega * base_th`` if
+    ``base_th`` is non-empty, else the midpoints -- the arithmetic of ``Quantizer`` itself.
     """
-    lv = _levels(log_scheme, n_p, omega)
-    th = 0.5 * (lv[1:] + lv[:-1])
+    if base.shape[0] > 0:
+        lv = omega * base
+    else:
+        lv = _levels(log_scheme, n_p, omega)
+    if base_th.shape[0] > 0:
+        th = omega * base_th
+    else:
+        th = 0.5 * (lv[1:] + lv[:-1])
     jumps = lv[1:] - lv[:-1]
     if jump:
         breaks, value, slope, centre = _piece_table_jump(lv, th, eps)
@@ -59,7 +69,7 @@ def _same_point(a, b):
 
 
 @njit
-def _forward(log_scheme, n_p, omega, eps, jump, alpha, sigma, lam, rho, tol, max_iter, continuation,
+def _forward(log_scheme, base, base_th, n_p, omega, eps, jump, alpha, sigma, lam, rho, tol, max_iter, continuation,
              secant, fwd):
     """The forward pass: point j starts from the converged solution at j - 1 (``continuation``;
     with ``secant`` extrapolated linearly from j - 2 and j - 1 when both converged), otherwise
@@ -82,16 +92,16 @@ def _forward(log_scheme, n_p, omega, eps, jump, alpha, sigma, lam, rho, tol, max
                     c0 = cp
                     e0 = ep
                     predicted = True
-        _solve_one(log_scheme, n_p[j], omega[j], eps[j], jump, alpha[j], sigma[j], lam[j], rho[j], c0, e0,
-                   tol, max_iter, buf)
+        _solve_one(log_scheme, base, base_th, n_p[j], omega[j], eps[j], jump, alpha[j], sigma[j], lam[j], rho[j],
+                   c0, e0, tol, max_iter, buf)
         if predicted and buf[STATUS] != CONVERGED:
-            _solve_one(log_scheme, n_p[j], omega[j], eps[j], jump, alpha[j], sigma[j], lam[j], rho[j],
+            _solve_one(log_scheme, base, base_th, n_p[j], omega[j], eps[j], jump, alpha[j], sigma[j], lam[j], rho[j],
                        fwd[j - 1, CHI], fwd[j - 1, EG], tol, max_iter, buf)
         fwd[j, :] = buf
 
 
 @njit
-def _reverse_from(j0, c0, e0, log_scheme, n_p, omega, eps, jump, alpha, sigma, lam, rho, tol, max_iter,
+def _reverse_from(j0, c0, e0, log_scheme, base, base_th, n_p, omega, eps, jump, alpha, sigma, lam, rho, tol, max_iter,
                   fwd, rev, done):
     """Continue backwards from point ``j0`` (start ``(c0, e0)``) until the reverse solution
     meets the forward one (same fixed point) or the line ends.  Marks the points it solved in
@@ -100,8 +110,8 @@ def _reverse_from(j0, c0, e0, log_scheme, n_p, omega, eps, jump, alpha, sigma, l
     buf = np.empty(N_SOLVE)
     j = j0
     while j >= 0 and not done[j]:
-        _solve_one(log_scheme, n_p[j], omega[j], eps[j], jump, alpha[j], sigma[j], lam[j], rho[j], c0, e0,
-                   tol, max_iter, buf)
+        _solve_one(log_scheme, base, base_th, n_p[j], omega[j], eps[j], jump, alpha[j], sigma[j], lam[j], rho[j],
+                   c0, e0, tol, max_iter, buf)
         rev[j, :] = buf
         done[j] = True
         if _same_point(buf, fwd[j]):
@@ -116,7 +126,7 @@ def _reverse_from(j0, c0, e0, log_scheme, n_p, omega, eps, jump, alpha, sigma, l
 
 
 @njit
-def _sweep_line(log_scheme, n_p, omega, eps, jump, alpha, sigma, lam, rho, tol, max_iter, continuation,
+def _sweep_line(log_scheme, base, base_th, n_p, omega, eps, jump, alpha, sigma, lam, rho, tol, max_iter, continuation,
                 reverse, secant, fwd, rev):
     """Solve one line of points (parameter arrays of equal length ``n``); ``fwd``/``rev``
     (n x N_SOLVE) receive the ``_solve`` output rows (slots of :mod:`fastq.replica._layout`).
@@ -137,16 +147,16 @@ def _sweep_line(log_scheme, n_p, omega, eps, jump, alpha, sigma, lam, rho, tol, 
     * ``REVERSE_NONE``: ``rev`` is left untouched.
     """
     n = n_p.shape[0]
-    _forward(log_scheme, n_p, omega, eps, jump, alpha, sigma, lam, rho, tol, max_iter, continuation,
+    _forward(log_scheme, base, base_th, n_p, omega, eps, jump, alpha, sigma, lam, rho, tol, max_iter, continuation,
              secant, fwd)
     if reverse == REVERSE_NONE or n < 2:
         return
     if reverse == REVERSE_FULL or not continuation:
-        _reverse_full(log_scheme, n_p, omega, eps, jump, alpha, sigma, lam, rho, tol, max_iter,
+        _reverse_full(log_scheme, base, base_th, n_p, omega, eps, jump, alpha, sigma, lam, rho, tol, max_iter,
                       continuation, fwd, rev)
         return
     done = np.zeros(n, dtype=np.bool_)
-    _reverse_from(n - 1, 1.0, 0.5 * (rho[n - 1] + sigma[n - 1] * sigma[n - 1]), log_scheme, n_p,
+    _reverse_from(n - 1, 1.0, 0.5 * (rho[n - 1] + sigma[n - 1] * sigma[n - 1]), log_scheme, base, base_th, n_p,
                   omega, eps, jump, alpha, sigma, lam, rho, tol, max_iter, fwd, rev, done)
     for j in range(n - 2, -1, -1):
         if done[j]:
@@ -163,7 +173,7 @@ def _sweep_line(log_scheme, n_p, omega, eps, jump, alpha, sigma, lam, rho, tol, 
             else:
                 c0 = 1.0
                 e0 = 0.5 * (rho[j] + sigma[j] * sigma[j])
-            _reverse_from(j, c0, e0, log_scheme, n_p, omega, eps, jump, alpha, sigma, lam, rho, tol,
+            _reverse_from(j, c0, e0, log_scheme, base, base_th, n_p, omega, eps, jump, alpha, sigma, lam, rho, tol,
                           max_iter, fwd, rev, done)
     for j in range(n):
         if not done[j]:
@@ -171,7 +181,7 @@ def _sweep_line(log_scheme, n_p, omega, eps, jump, alpha, sigma, lam, rho, tol, 
 
 
 @njit
-def _reverse_full(log_scheme, n_p, omega, eps, jump, alpha, sigma, lam, rho, tol, max_iter, continuation,
+def _reverse_full(log_scheme, base, base_th, n_p, omega, eps, jump, alpha, sigma, lam, rho, tol, max_iter, continuation,
                   fwd, rev):
     """The whole line solved again from the far end (see :func:`_sweep_line`)."""
     n = n_p.shape[0]
@@ -188,8 +198,8 @@ def _reverse_full(log_scheme, n_p, omega, eps, jump, alpha, sigma, lam, rho, tol
         else:
             c0 = 0.0
             e0 = 0.5 * fwd[j, EG] if fwd[j, STATUS] == CONVERGED else 1e-3
-        _solve_one(log_scheme, n_p[j], omega[j], eps[j], jump, alpha[j], sigma[j], lam[j], rho[j], c0, e0,
-                   tol, max_iter, buf)
+        _solve_one(log_scheme, base, base_th, n_p[j], omega[j], eps[j], jump, alpha[j], sigma[j], lam[j], rho[j],
+                   c0, e0, tol, max_iter, buf)
         rev[j, :] = buf
         have = buf[STATUS] == CONVERGED
         c0 = buf[CHI]

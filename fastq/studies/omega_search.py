@@ -12,6 +12,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from .. import _validate as V
+from ..formats import FORMATS
 from ..quantizers import MAX_N_P_LOG, MAX_N_P_UNIFORM, SCHEMES, Quantizer, check_edge, n_p_from_bits
 from ..replica import RSResult, default_start, solve_rs
 
@@ -24,15 +25,18 @@ _SAME_FP_RTOL = 1e-7
 
 
 def _spec(quantizer_spec, edge_width, edge_convention=None):
-    """-> (scheme, n_p, edge_width, edge_convention).  Accepts a Quantizer (its omega is ignored)
-    or a mapping ``{"scheme": ..., "n_p": ...}`` / ``{"scheme": ..., "bits": ...}``.  The
-    convention is ``edge_convention`` if given, else the Quantizer's, else "absolute".
+    """-> (scheme, n_p, edge_width, edge_convention, prototype).  Accepts a Quantizer (its omega
+    is ignored; any level set: grid, format or custom) or a mapping ``{"scheme": ..., "n_p": ...}``
+    / ``{"scheme": ..., "bits": ...}`` / ``{"scheme": FORMAT}``.  The convention is
+    ``edge_convention`` if given, else the Quantizer's, else "absolute".  ``prototype`` is the
+    family at omega = 1 (``prototype.with_omega(w)`` is its member at w).
     """
     conv = edge_convention
     if isinstance(quantizer_spec, Quantizer):
         conv = quantizer_spec.edge_convention if conv is None else conv
         scheme, n_p = quantizer_spec.scheme, quantizer_spec.n_p
         eps = quantizer_spec.edge_width if edge_width is None else edge_width
+        proto = quantizer_spec
     elif isinstance(quantizer_spec, Mapping):
         keys = set(quantizer_spec)
         unknown = keys - {"scheme", "n_p", "bits"}
@@ -40,15 +44,21 @@ def _spec(quantizer_spec, edge_width, edge_convention=None):
             raise V.FastqInputError(f"quantizer_spec has unknown keys {sorted(unknown)}; "
                                     "use scheme and one of n_p, bits")
         scheme = quantizer_spec.get("scheme", "uniform")
-        if scheme not in SCHEMES:
-            raise V.FastqInputError(f"scheme must be one of {', '.join(SCHEMES)} (got {scheme!r})")
-        if ("n_p" in keys) == ("bits" in keys):
-            raise V.FastqInputError("quantizer_spec needs exactly one of n_p, bits")
-        if "n_p" in keys:
-            max_np = MAX_N_P_UNIFORM if scheme == "uniform" else MAX_N_P_LOG
-            n_p = V.integer("n_p", quantizer_spec["n_p"], 1, max_np)
+        if scheme in FORMATS and not keys - {"scheme"}:
+            proto = Quantizer.format(scheme, 1.0)
+            scheme, n_p = proto.scheme, proto.n_p
         else:
-            n_p = n_p_from_bits(quantizer_spec["bits"])
+            if scheme not in SCHEMES:
+                raise V.FastqInputError(f"scheme must be one of {', '.join(SCHEMES)} or a format name "
+                                        f"without n_p/bits (got {scheme!r})")
+            if ("n_p" in keys) == ("bits" in keys):
+                raise V.FastqInputError("quantizer_spec needs exactly one of n_p, bits")
+            if "n_p" in keys:
+                max_np = MAX_N_P_UNIFORM if scheme == "uniform" else MAX_N_P_LOG
+                n_p = V.integer("n_p", quantizer_spec["n_p"], 1, max_np)
+            else:
+                n_p = n_p_from_bits(quantizer_spec["bits"])
+            proto = Quantizer(scheme, n_p, 1.0)
         if edge_width is None:
             from .. import defaults  # read at call time: the default may be retuned
 
@@ -59,8 +69,8 @@ def _spec(quantizer_spec, edge_width, edge_convention=None):
                                 f"with scheme and n_p or bits (got {type(quantizer_spec).__name__})")
     conv = "absolute" if conv is None else conv
     eps = check_edge(eps, conv)
-    Quantizer(scheme, n_p, 1.0, eps, conv)  # validates n_p against the scheme's limit
-    return scheme, n_p, eps, conv
+    proto = proto.with_omega(1.0).with_edge_width(eps, conv)  # validates n_p, ramps
+    return scheme, n_p, eps, conv, proto
 
 
 def _omega_range(omega_range, rho):
@@ -81,8 +91,8 @@ def _omega_range(omega_range, rho):
 class _Objective:
     """Eg(omega) for one quantizer family, with a record of every solve (for warm starts)."""
 
-    def __init__(self, scheme, n_p, eps, alpha, sigma, lam, rho, conv="absolute"):
-        self.scheme, self.n_p, self.eps, self.conv = scheme, n_p, eps, conv
+    def __init__(self, proto, alpha, sigma, lam, rho):
+        self.proto = proto
         self.model = (alpha, sigma, lam, rho)
         self.cold = default_start(sigma, rho)
         self.n_solves = 0
@@ -93,7 +103,7 @@ class _Objective:
 
     def _solve(self, omega, start):
         self.n_solves += 1
-        r = solve_rs(Quantizer(self.scheme, self.n_p, omega, self.eps, self.conv), *self.model, start=start)
+        r = solve_rs(self.proto.with_omega(omega), *self.model, start=start)
         if not r.converged:
             self.n_not_converged += 1
         return r
@@ -241,17 +251,19 @@ def _local_minima(vals):
 
 def _ramp_fraction(q: Quantizer) -> float:
     """Length of the union of the ramps ``[t_k - eps_k/2, t_k + eps_k/2]`` inside
-    ``[-omega, omega]``, divided by ``2 omega`` (``eps_k = r D_k`` under the per-jump convention).
+    the span ``[d_0, d_np]`` of the levels (``[-omega, omega]`` for the paper's grids), divided by
+    its length (``eps_k = r D_k`` under the per-jump convention).
     """
     if q.edge_width == 0.0:
         return 0.0
     half = 0.5 * q.ramp_widths
-    a = np.clip(q.thresholds - half, -q.omega, q.omega)
-    b = np.clip(q.thresholds + half, -q.omega, q.omega)
+    lo_end, hi_end = float(q.levels[0]), float(q.levels[-1])
+    a = np.clip(q.thresholds - half, lo_end, hi_end)
+    b = np.clip(q.thresholds + half, lo_end, hi_end)
     total, end = 0.0, -math.inf
     for lo, hi in zip(a, b):  # thresholds are sorted, so are the ramps
         lo = max(lo, end)
         if hi > lo:
             total += hi - lo
             end = hi
-    return float(min(1.0, total / (2.0 * q.omega)))
+    return float(min(1.0, total / (hi_end - lo_end)))

@@ -35,7 +35,6 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from .. import _validate as V
-from ..quantizers import Quantizer
 from .omega_search import (
     DEFAULT_N_SCAN,
     _brent,
@@ -144,9 +143,8 @@ def optimal_omega(quantizer_spec, alpha: float, sigma: float, lam: float, rho: f
     Parameters
     ----------
     quantizer_spec : Quantizer or mapping
-        The quantizer family: a :class:`fastq.Quantizer` whose ``omega`` is ignored (its scheme,
-        ``n_p`` and, unless ``edge_width`` is given, its edge width are used), or a mapping
-        ``{"scheme": "uniform"|"log", "n_p": N}`` or ``{"scheme": ..., "bits": B}``.
+        A :class:`fastq.Quantizer` (any level set, rescaled; omega ignored; its edge width unless
+        given) or ``{"scheme": "uniform"|"log", "n_p": N | "bits": B}`` or ``{"scheme": FORMAT}``.
     alpha, sigma, lam, rho : float
         Model (alpha > 0, sigma >= 0, lam >= 0, rho > 0).
     edge_width, edge_convention : float >= 0, optional; "absolute"/"jump", optional
@@ -175,17 +173,17 @@ def optimal_omega(quantizer_spec, alpha: float, sigma: float, lam: float, rho: f
     with ``at < 1`` at ``edge_width``.
     """
     alpha, sigma, lam, rho = V.model(alpha, sigma, lam, rho)
-    scheme, n_p, eps, conv = _spec(quantizer_spec, edge_width, edge_convention)
+    scheme, n_p, eps, conv, proto = _spec(quantizer_spec, edge_width, edge_convention)
     lo, hi = _omega_range(omega_range, rho)
     n_scan = V.integer("n_scan", n_scan, 8, 100_000)
     rtol = V.in_range("rtol", rtol, 1e-12, 1e-2)
     margin = V.nonnegative("margin", margin)
 
-    obj = _Objective(scheme, n_p, eps, alpha, sigma, lam, rho, conv)
+    obj = _Objective(proto, alpha, sigma, lam, rho)
     grid, scan = _scan(obj, lo, hi, n_scan)
     egs = np.array([_eg(r) for r in scan])
     ats = np.array([r.at if r.converged else math.nan for r in scan])
-    q = Quantizer(scheme, n_p, 1.0, eps, conv)
+    q = proto
     base = dict(scheme=scheme, n_p=n_p, bits=q.bits, edge_width=eps, edge_convention=conv, alpha=alpha, sigma=sigma,
                 lam=lam, rho=rho, omega_range=(lo, hi), scan_omega=grid,
                 scan_eg=np.where(np.isfinite(egs), egs, np.nan), scan_at=ats)
@@ -214,7 +212,7 @@ def optimal_omega(quantizer_spec, alpha: float, sigma: float, lam: float, rho: f
                               coexisting=obj.coexisting, converged=r_star.converged,
                               status="interval_edge" if at_boundary else "ok",
                               n_solves=obj.n_solves, n_not_converged=obj.n_not_converged,
-                              ramp_fraction=_ramp_fraction(Quantizer(scheme, n_p, w_star, eps, conv)))
+                              ramp_fraction=_ramp_fraction(proto.with_omega(w_star)))
 
 
 def _scan(obj, lo, hi, n_scan):

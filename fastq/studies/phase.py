@@ -19,10 +19,9 @@ import numpy as np
 from .. import _validate as V
 from .. import store
 from ..defaults import DEFAULT_EDGE_WIDTH
-from ..quantizers import Quantizer
 from ..replica import solve_rs
 from .sweep_result import SweepResult
-from .sweeps import sweep
+from .sweeps import shape_quantizer, sweep
 
 
 @dataclass(frozen=True)
@@ -150,8 +149,8 @@ def rs_boundary(result: SweepResult, xtol: float = 1e-10) -> list[dict]:
             start = (float(result["chi"][i, j]), float(result["eg"][i, j]))
 
             def f(w, n_p=n_p, start=start):
-                r = solve_rs(Quantizer(result.scheme, n_p, w, eps, convention), fx["alpha"], fx["sigma"],
-                             fx["lam"], fx["rho"], start=start)
+                q = shape_quantizer(result.options, w, eps, convention, result.scheme, n_p)
+                r = solve_rs(q, fx["alpha"], fx["sigma"], fx["lam"], fx["rho"], start=start)
                 return r.at - 1.0 if r.converged else np.nan
 
             lo, hi = float(oms[j]), float(oms[j + 1])

@@ -35,8 +35,9 @@ from .. import _validate as V
 from .._status import CONVERGED
 from ..checkpoints import run_chunks
 from ..defaults import DEFAULT_EDGE_WIDTH
+from ..formats import FORMATS
 from ..parallel import effective_n_jobs, validate_backend
-from ..quantizers import MAX_N_P_LOG, MAX_N_P_UNIFORM, SCHEMES, check_edge, n_p_from_bits
+from ..quantizers import MAX_N_P_LOG, MAX_N_P_UNIFORM, SCHEMES, Quantizer, _format_name, check_edge, n_p_from_bits
 from ..replica._layout import AT, CHI, EG, ITERATIONS, KAPPA, N_SOLVE, RESIDUAL, STATUS, M, Q
 from ._sweep_kernels import COEXIST_RTOL, REVERSE_FULL, REVERSE_NONE, REVERSE_TARGETED, _sweep_line
 from .sweep_result import AXES, BOOL_FIELDS, FLOAT_FIELDS, INT_FIELDS, SweepResult
@@ -52,12 +53,28 @@ def _as_axis(name, value, check):
     return np.array([check(name, v) for v in arr]), None
 
 
+def _level_shape(scheme, n_p, bits):
+    """-> (scheme, n_p, bits, shape): a format name or a Quantizer becomes its scheme with a fixed
+    ``n_p`` and ``shape = {"base": [...], "base_th": [...]}`` (levels and given thresholds at
+    omega = 1; empty for the paper's grids, which keep their own kernel).
+    """
+    if isinstance(scheme, str) and scheme in SCHEMES:
+        return scheme, n_p, bits, {}
+    proto = scheme if isinstance(scheme, Quantizer) else Quantizer.format(_format_name(scheme), 1.0)
+    if proto.scheme in SCHEMES:
+        if n_p is None and bits is None:
+            n_p = proto.n_p
+        return proto.scheme, n_p, bits, {}
+    if n_p is not None or bits is not None:
+        raise V.FastqInputError(f"n_p and bits are fixed by the level set of {proto.scheme!r}; leave them out")
+    th = [] if proto.base_thresholds is None else proto.base_thresholds.tolist()
+    return proto.scheme, proto.n_p, None, {"base": proto.base.tolist(), "base_th": th}
+
+
 def _validate(scheme, n_p, bits, omega, alpha, sigma, lam, rho, edge_width):
-    if scheme not in SCHEMES:
-        raise V.FastqInputError(f"scheme must be one of {', '.join(SCHEMES)} (got {scheme!r})")
     if (n_p is None) == (bits is None):
         raise V.FastqInputError("give exactly one of n_p and bits")
-    max_np = MAX_N_P_UNIFORM if scheme == "uniform" else MAX_N_P_LOG
+    max_np = MAX_N_P_UNIFORM if scheme == "uniform" else MAX_N_P_LOG if scheme == "log" else n_p
     if bits is not None:
         vals = np.atleast_1d(np.asarray(bits, dtype=object))
         conv = [n_p_from_bits(b) for b in vals]
@@ -130,7 +147,9 @@ def _solve_line(spec, line_index):
     p, n = _line_params(spec, line_index)
     fwd = np.empty((n, N_SOLVE))
     rev = np.full((n, N_SOLVE), np.nan)
-    _sweep_line(spec["scheme"] == "log", p["n_p"], p["omega"], p["edge_width"],
+    base = np.asarray(spec.get("base", ()), dtype=np.float64)
+    base_th = np.asarray(spec.get("base_th", ()), dtype=np.float64)
+    _sweep_line(spec["scheme"] == "log", base, base_th, p["n_p"], p["omega"], p["edge_width"],
                 spec["edge_convention"] == "jump", p["alpha"], p["sigma"],
                 p["lam"], p["rho"], spec["tol"], spec["max_iter"], spec["continuation"],
                 _REVERSE[spec["check_direction"]], spec["predictor"] == "secant", fwd, rev)
@@ -180,9 +199,10 @@ def sweep(scheme: str = "uniform", *, n_p=None, bits=None, omega, alpha, sigma, 
 
     Parameters
     ----------
-    scheme : {"uniform", "log"}
+    scheme : {"uniform", "log"}, a format name or a Quantizer (its shape ``omega * base`` is
+        swept over omega, ``n_p`` fixed: leave n_p/bits out; the shape is kept in ``options``)
     n_p, bits : int or sequence of int / float or sequence
-        Quantizer size; give exactly one (``bits`` must give integer ``n_p = 2**bits - 2``).
+        Size of the paper's grids; give one (``bits`` must give integer ``n_p = 2**bits - 2``).
         A ``bits`` axis is stored as ``n_p`` with ``bits`` in ``extra_coords``.
     omega, alpha, sigma, lam, edge_width : float or 1-D sequence
         Model and quantizer parameters (omega > 0, alpha > 0, sigma >= 0, lam >= 0,
@@ -210,22 +230,21 @@ def sweep(scheme: str = "uniform", *, n_p=None, bits=None, omega, alpha, sigma, 
     predictor : {"secant", "previous"}
         Start of each continuation step: the linear extrapolation of the two previous solutions
         (default; fewer iterations) or the previous solution.
-    tol, max_iter : solver tolerance and iteration cap (as in ``solve_rs``).
-    n_jobs, backend, scheduler : parallel execution (see :func:`fastq.parallel.parallel_map`).
+    tol, max_iter, n_jobs, backend, scheduler : as in ``solve_rs``; :func:`fastq.parallel.parallel_map`.
     lines_per_chunk : int, optional
         Lines per task/checkpoint (default: about 16 chunks, at most ~4096 points each).
     checkpoint_dir : path, optional
         Keep finished chunks there and reuse them on a rerun with identical inputs.
-    progress : bool
-        Show a progress bar (chunks).
+    progress : bool, show a progress bar (chunks).
 
     Returns
     -------
     SweepResult
     """
+    scheme, n_p, bits, shape_opts = _level_shape(scheme, n_p, bits)
     coords, fixed = _validate(scheme, n_p, bits, omega, alpha, sigma, lam, rho, edge_width)
     options = _solver_options(tol, max_iter, continuation, check_direction, predictor)
-    options["edge_convention"] = _check_convention(edge_convention, coords, fixed)
+    options.update(shape_opts, edge_convention=_check_convention(edge_convention, coords, fixed, shape_opts))
     validate_backend(backend, scheduler)
     effective_n_jobs(n_jobs)
     dims = _order_dims(coords, along)
@@ -251,12 +270,28 @@ def sweep(scheme: str = "uniform", *, n_p=None, bits=None, omega, alpha, sigma, 
                        extra_coords=extra, checkpoint_folder=run.folder)
 
 
-def _check_convention(edge_convention, coords, fixed):
-    """The convention is known and every edge width of the grid is valid under it."""
+def _check_convention(edge_convention, coords, fixed, shape_opts=None):
+    """The convention is known and every edge width of the grid is valid under it (for a custom
+    set with given thresholds: per-jump ramps that do not overlap, at any omega).
+    """
     widths = coords["edge_width"] if "edge_width" in coords else [fixed["edge_width"]]
     for w in widths:
         check_edge(w, edge_convention)
+        if shape_opts and shape_opts["base_th"]:
+            shape_quantizer(shape_opts, 1.0, w, edge_convention)
     return edge_convention
+
+
+def shape_quantizer(options, omega, edge_width, edge_convention, scheme="custom", n_p=None) -> Quantizer:
+    """The Quantizer of a grid point: ``scheme``/``n_p`` for the paper's grids and formats, or the
+    custom shape recorded in a sweep's ``options`` (``base``, ``base_th``).
+    """
+    if options.get("base") and scheme not in SCHEMES and scheme not in FORMATS:
+        base = np.asarray(options["base"])
+        th = np.asarray(options["base_th"]) if options.get("base_th") else None
+        return Quantizer("custom", base.shape[0] - 1, omega, edge_width, edge_convention, base=base,
+                         base_thresholds=th)
+    return Quantizer(scheme, n_p, omega, edge_width, edge_convention)
 
 
 def _solver_options(tol, max_iter, continuation, check_direction, predictor):

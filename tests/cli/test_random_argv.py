@@ -25,7 +25,8 @@ RANGE = ["1:5", "0:5:3", "5:1:3", "-1:3:3", "1:1:3", "0.2:2:3", "a:b:c", "1:2:3:
 #: subcommand -> (cheap valid base arguments, {option: pool of values})
 COMMANDS = {
     "rs": (["--bits", "3", "--omega", "1.5", "--alpha", "1.5", "--sigma", "0.01", "--lam", "1"],
-           {"--omega": NUM, "--alpha": NUM, "--lam": NUM, "--edge-width": NUM, "--tol": NUM,
+           {"--thresholds": ["-0.5,0.5", "x"], "--omega": NUM, "--alpha": NUM, "--lam": NUM, "--edge-width": NUM,
+            "--tol": NUM,
             "--max-iter": NUM, "--rho": NUM, "--scheme": ["log", "x"], "--edge-convention": CONV}),
     "rsb": (["--bits", "2", "--omega", "1", "--alpha", "1.4", "--sigma", "0.01", "--lam", "0.01"],
             {"--omega": ["0", "-1", "nan", "x", ""], "--alpha": ["-1", "nan", "x"], "--lam": ["-1", "inf"],
@@ -82,6 +83,9 @@ COMMANDS = {
                  "--p": NUM, "--kernel": ["uniform", "ring", "x"], "--bits": ["0", "1", "2", "9", "x"],
                  "--rule": ["hebb", "clipped", "ste", "perceptron"], "--model": ["committee", "mlp", "x"],
                  "--gamma": NUM, "--runs": ["2", "1", "x"], "--seed": ["0", "-1"], "--jobs": ["1", "0", "x"]}),
+    "formats": (["--formats", "int2", "--alpha", "1.5", "--sigma", "0.1", "--lam", "0.1", "--n-scan", "8"],
+                {"--formats": ["int2", "nf9", "int2,lloyd-max2", ""], "--alpha": NUM, "--edge-width": NUM,
+                 "--rho": NUM, "--edge-convention": CONV, "--n-scan": ["8", "3", "x"]}),
 }
 COMMANDS["route"] = COMMANDS["routing"]  # the alias of fastq routing
 

@@ -305,3 +305,12 @@ def test_cli_bad_input(argv, word, capsys, tmp_path):
     assert main(args) == 2
     err = capsys.readouterr().err
     assert word in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("name,omega,n", [("int2-asym", 1.0, 7), ("fp4-e2m1", 2.0, 4), ("nf4", 1.5, 4)])
+def test_formats_match_brute_force(name, omega, n):
+    """Named formats (asymmetric, non-uniform) as Quantizers: the exact minimizer over their levels."""
+    q = Quantizer.format(name, omega, edge_width=0.1)  # the edge width is ignored by the exact part
+    for seed in range(2):
+        X, y, _ = teacher(n, 1.5, 0.3, seed=77 + seed)
+        _check_against_brute(X, y, q.levels, 0.1, exact_erm(X, y, q, 0.1))

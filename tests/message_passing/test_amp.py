@@ -254,3 +254,25 @@ def test_fig06_quick(tmp_path):
     assert meta["params"]["n"] == 200 and meta["params"]["edge_width"] == 0.1
     data = np.load(tmp_path / "fig06.npz")
     assert data["eg"].shape == (4, len(data["bits"]))
+
+
+def test_custom_levels_match_reference():
+    """AMP with a non-uniform, asymmetric level set: the naive reference step by step."""
+    X, y, w0 = fastq.teacher(80, ALPHA, SIGMA, seed=12)
+    q = fastq.Quantizer.from_levels([-1.1, -0.3, 0.2, 0.4, 1.6], edge_width=0.3)
+    init = np.random.default_rng(4).standard_normal(80)
+    ref = amp_reference(X, y, q.levels, q.edge_width, LAM, init, 6, "full")
+    r = amp(X, y, q, LAM, max_iter=6, tol=0.0, init=init, variance="full")
+    np.testing.assert_allclose(r.mbar, ref[-1], rtol=0, atol=1e-10)
+
+
+@pytest.mark.slow
+def test_nf4_mean_eg_matches_rs():
+    """The mean Eg of converged runs at an RS point of NF4 against the RS prediction."""
+    nf4 = fastq.Quantizer.format("nf4", 1.2, edge_width=0.3)
+    rs = fastq.solve_rs(nf4, ALPHA, SIGMA, LAM)
+    assert rs.converged and rs.rs, rs.at
+    st = amp_study([nf4], ALPHA, SIGMA, LAM, n=1500, runs=12, seed=9, max_iter=400, tol=1e-10, variance="scalar")
+    s = st.summary()[0]
+    assert s["converged_fraction"] == 1.0
+    assert abs(s["eg_mean"] - rs.eg) < 3 * s["eg_sem"], (s, rs.eg)

@@ -3,6 +3,8 @@
 Nothing here imports fastq's kernels: levels are rebuilt from THEORY's formulas, phi_eps is the
 plain sum over all ramps, integrals are scipy.integrate.quad split at the breakpoints, and the
 fixed point is solved with a plain damped iteration driven from Python.
+
+Any sorted level set works (formats, custom sets); ``t`` gives thresholds other than the midpoints.
 """
 from __future__ import annotations
 
@@ -31,20 +33,27 @@ def levels(scheme: str, n_p: int, omega: float) -> np.ndarray:
     return np.concatenate([-pos[::-1], pos])
 
 
-def phi_eps(w: float, lv: np.ndarray, eps: float) -> float:
-    """phi_eps by the definition: d_0 + sum_k D_k r((w - t_k)/eps); hard nearest level at eps = 0."""
-    t = 0.5 * (lv[1:] + lv[:-1])
+def _thresholds(lv, t):
+    return 0.5 * (lv[1:] + lv[:-1]) if t is None else np.asarray(t, dtype=float)
+
+
+def phi_eps(w: float, lv: np.ndarray, eps: float, t=None) -> float:
+    """phi_eps by the definition: d_0 + sum_k D_k r((w - t_k)/eps); at eps = 0 the nearest level
+    (midpoints) or the level of the cell ``w`` falls in (given thresholds ``t``)."""
     dk = np.diff(lv)
     if eps == 0.0:
+        if t is not None:
+            return float(lv[int(np.sum(np.asarray(t) <= w))])
         return float(lv[np.argmin(np.abs(w - lv))])
+    t = _thresholds(lv, t)
     u = np.clip((w - t) / eps + 0.5, 0.0, 1.0)
     return float(lv[0] + np.sum(dk * u))
 
 
-def dphi_eps(w: float, lv: np.ndarray, eps: float) -> float:
+def dphi_eps(w: float, lv: np.ndarray, eps: float, t=None) -> float:
     if eps == 0.0:
         return 0.0
-    t = 0.5 * (lv[1:] + lv[:-1])
+    t = _thresholds(lv, t)
     dk = np.diff(lv)
     inside = np.abs(w - t) < eps / 2
     return float(np.sum(dk[inside]) / eps)
@@ -70,18 +79,19 @@ def _gauss_quad(f, breaks):
     return total
 
 
-def rs_map(chi, eg, lv, eps, alpha, sigma, lam, rho=1.0):
+def rs_map(chi, eg, lv, eps, alpha, sigma, lam, rho=1.0, t=None):
     """One RS map application, all integrals by quad. Returns dict like fastq.replica.rs_map."""
     mhat = alpha / (1.0 + chi)
     chihat = 2.0 * alpha * eg / (1.0 + chi) ** 2
     h = math.sqrt(mhat**2 * rho + chihat)
     theta = mhat + lam
     s = h / theta
-    t = 0.5 * (lv[1:] + lv[:-1])
+    given = t
+    t = _thresholds(lv, t)
     wbreaks = list(t) if eps == 0 else list(t - eps / 2) + list(t + eps / 2)
     zbreaks = [b / s for b in wbreaks]
-    q = _gauss_quad(lambda z: phi_eps(s * z, lv, eps) ** 2, zbreaks)
-    iz = _gauss_quad(lambda z: z * phi_eps(s * z, lv, eps), zbreaks)
+    q = _gauss_quad(lambda z: phi_eps(s * z, lv, eps, given) ** 2, zbreaks)
+    iz = _gauss_quad(lambda z: z * phi_eps(s * z, lv, eps, given), zbreaks)
     chi_new = iz / h
     m = mhat * rho * chi_new
     eg_new = 0.5 * (q - 2 * m + rho + sigma**2)
@@ -89,18 +99,18 @@ def rs_map(chi, eg, lv, eps, alpha, sigma, lam, rho=1.0):
     dk = np.diff(lv)
     kappa = pref * float(np.sum(dk**2 * np.exp(-0.5 * (t / s) ** 2) / math.sqrt(2 * math.pi))) / (h * theta)
     if eps > 0:
-        at = pref * _gauss_quad(lambda z: (dphi_eps(s * z, lv, eps) / theta) ** 2, zbreaks)
+        at = pref * _gauss_quad(lambda z: (dphi_eps(s * z, lv, eps, given) / theta) ** 2, zbreaks)
     else:
         at = math.inf if kappa > 0 else 0.0
     return dict(chi=chi_new, eg=eg_new, Q=q, m=m, h=h, theta=theta, at=at, kappa=kappa)
 
 
-def solve_rs(lv, eps, alpha, sigma, lam, rho=1.0, start=None, tol=1e-13, max_iter=5000):
+def solve_rs(lv, eps, alpha, sigma, lam, rho=1.0, start=None, tol=1e-13, max_iter=5000, t=None):
     """Damped plain iteration of the quad map until |change| <= tol (then one more map call)."""
     chi, eg = (1.0, 0.5 * (rho + sigma**2)) if start is None else start
     beta = 0.7
     for it in range(max_iter):
-        r = rs_map(chi, eg, lv, eps, alpha, sigma, lam, rho)
+        r = rs_map(chi, eg, lv, eps, alpha, sigma, lam, rho, t)
         d0, d1 = r["chi"] - chi, r["eg"] - eg
         if max(abs(d0) / max(1, abs(chi)), abs(d1) / max(1, abs(eg))) <= tol:
             r["iterations"] = it + 1

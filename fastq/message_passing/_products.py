@@ -118,51 +118,62 @@ def _fwd_block(X, U, Vv, full, P, Vm, r0, r1):
 def _bwd_block(X, G, W, full, B, A, i0, i1):
     """Columns ``i0 <= i < i1`` of ``B = G @ X`` and (``full``) ``A = W @ (X*X)``, streaming
     over the rows of X four at a time (one load and store of each output per four rows).
+
+    The loops run over slices from index 0 (indices LLVM can prove non-negative) and update one
+    output each (few runtime alias checks), so LLVM vectorizes them.
     """
     m = X.shape[0]
     k = G.shape[0]
+    w = i1 - i0
     for c in range(k):
-        for i in range(i0, i1):
-            B[c, i] = 0.0
-            if full:
-                A[c, i] = 0.0
+        B[c, i0:i1] = 0.0
+        if full:
+            A[c, i0:i1] = 0.0
     m4 = m - m % 4
     for mu in range(0, m4, 4):
+        x0 = X[mu, i0:i1]
+        x1 = X[mu + 1, i0:i1]
+        x2 = X[mu + 2, i0:i1]
+        x3 = X[mu + 3, i0:i1]
         for c in range(k):
+            b = B[c, i0:i1]
             g0 = G[c, mu]
             g1 = G[c, mu + 1]
             g2 = G[c, mu + 2]
             g3 = G[c, mu + 3]
             if full:
+                a = A[c, i0:i1]
                 w0 = W[c, mu]
                 w1 = W[c, mu + 1]
                 w2 = W[c, mu + 2]
                 w3 = W[c, mu + 3]
-                for i in range(i0, i1):
-                    x0 = np.float64(X[mu, i])
-                    x1 = np.float64(X[mu + 1, i])
-                    x2 = np.float64(X[mu + 2, i])
-                    x3 = np.float64(X[mu + 3, i])
-                    B[c, i] += (g0 * x0 + g1 * x1) + (g2 * x2 + g3 * x3)
-                    A[c, i] += (w0 * (x0 * x0) + w1 * (x1 * x1)) + (w2 * (x2 * x2) + w3 * (x3 * x3))
-            else:
-                for i in range(i0, i1):
-                    B[c, i] += (g0 * X[mu, i] + g1 * X[mu + 1, i]) + (g2 * X[mu + 2, i] + g3 * X[mu + 3, i])
+                for i in range(w):  # the four row pieces are still in L1 from the loop below
+                    y0 = np.float64(x0[i])
+                    y1 = np.float64(x1[i])
+                    y2 = np.float64(x2[i])
+                    y3 = np.float64(x3[i])
+                    a[i] += (w0 * (y0 * y0) + w1 * (y1 * y1)) + (w2 * (y2 * y2) + w3 * (y3 * y3))
+            for i in range(w):
+                b[i] += (g0 * x0[i] + g1 * x1[i]) + (g2 * x2[i] + g3 * x3[i])
     for mu in range(m4, m):
+        x0 = X[mu, i0:i1]
         for c in range(k):
+            b = B[c, i0:i1]
+            a = A[c, i0:i1]
             g0 = G[c, mu]
             w0 = W[c, mu]
-            for i in range(i0, i1):
-                x0 = np.float64(X[mu, i])
-                B[c, i] += g0 * x0
+            for i in range(w):
+                y0 = np.float64(x0[i])
+                b[i] += g0 * y0
                 if full:
-                    A[c, i] += w0 * (x0 * x0)
+                    a[i] += w0 * (y0 * y0)
 
 
 @njit(inline="always")
 def _fwd_par(X, U, Vv, full, P, Vm):
     """:func:`_fwd_block` over the row blocks, split over Numba's threads (inlined into a
-    caller compiled with ``parallel=PRANGE``)."""
+    caller compiled with ``parallel=PRANGE``).
+    """
     m = X.shape[0]
     for b in prange((m + _ROWS - 1) // _ROWS):
         _fwd_block(X, U, Vv, full, P, Vm, b * _ROWS, min(m, (b + 1) * _ROWS))
@@ -171,7 +182,8 @@ def _fwd_par(X, U, Vv, full, P, Vm):
 @njit(inline="always")
 def _bwd_par(X, G, W, full, B, A):
     """:func:`_bwd_block` over the column blocks, split over Numba's threads (inlined into a
-    caller compiled with ``parallel=PRANGE``)."""
+    caller compiled with ``parallel=PRANGE``).
+    """
     n = X.shape[1]
     for b in prange((n + _COLS - 1) // _COLS):
         _bwd_block(X, G, W, full, B, A, b * _COLS, min(n, (b + 1) * _COLS))

@@ -170,7 +170,7 @@ def run_side(tree: Path, bench_dir: Path, out: Path, extra_env: dict, select: st
     env = dict(os.environ, **PINNED, **extra_env)
     env["PYTHONPATH"] = str(tree) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     where = subprocess.run([sys.executable, "-c", "import fastq; print(fastq.__file__)"], env=env,
-                           capture_output=True, text=True, check=True).stdout.strip()
+                           cwd=bench_dir.parent, capture_output=True, text=True, check=True).stdout.strip()
     if not Path(where).resolve().is_relative_to(tree.resolve()):
         raise SystemExit(f"bench_regress: fastq imported from {where}, not from {tree}")
     cmd = [sys.executable, "-m", "pytest", str(bench_dir / "test_regress.py"), "-q", "-p", "no:cacheprovider",

@@ -10,10 +10,11 @@ storage), so no copy of ``X*X`` is kept.
 
 Threads and bits
 ----------------
-Both passes are cut into blocks fixed by the shape alone: ``_ROWS`` rows per forward block (each
-output entry is one row's sum), ``_COLS`` columns per backward block (each output entry sums
-over all rows, in row order).  Every output entry is computed inside one block by one thread, so
-the partition, the summation order and the machine code do not depend on the number of threads;
+Both passes are cut into blocks of rows fixed by the shape alone.  Forward: ``_ROWS`` rows per
+block, and each output entry is one row's sum, computed inside one block.  Backward: up to
+``_BWD_BLOCKS`` blocks (:func:`_bwd_split`), each summing its rows into a partial output; the
+partials are then added in block order.  So the partition, the summation order and the machine
+code do not depend on the number of threads;
 a pass runs its blocks with ``prange`` when Numba has more than one thread and the pass is large
 (``_PAR_MIN`` entries), and in a plain loop otherwise -- with bit-identical results, which
 ``tests/message_passing/test_products.py`` checks for one against two threads.  Tasks of
@@ -34,11 +35,12 @@ from numba import prange
 from .._jit import njit
 
 _FM = {"reassoc", "contract"}
+_CONTRACT = {"contract"}
 
 #: rows per block of the forward pass (a multiple of 4: rows are read four at a time)
 _ROWS = 16
-#: columns per block of the backward pass
-_COLS = 512
+#: most row blocks of the backward pass (each sums its rows into its own partial output)
+_BWD_BLOCKS = 8
 #: from this many entries of X times runs on, a pass is split over Numba's threads (below, the
 #: launch costs more than the second core gives back)
 _PAR_MIN = 1 << 18
@@ -114,59 +116,80 @@ def _fwd_block(X, U, Vv, full, P, Vm, r0, r1):
                 Vm[c, mu] = t0
 
 
-@njit
-def _bwd_block(X, G, W, full, B, A, i0, i1):
-    """Columns ``i0 <= i < i1`` of ``B = G @ X`` and (``full``) ``A = W @ (X*X)``, streaming
-    over the rows of X four at a time (one load and store of each output per four rows).
+@njit(fastmath=_CONTRACT)
+def _bwd_rows(X, G, W, full, B, A, r0, r1):
+    """``B = G[:, r0:r1] @ X[r0:r1]`` and (``full``) ``A = W[:, r0:r1] @ (X*X)[r0:r1]``,
+    streaming over whole rows four at a time (one load and store of each output per four rows).
 
-    The loops run over slices from index 0 (indices LLVM can prove non-negative) and update one
-    output each (few runtime alias checks), so LLVM vectorizes them.
+    The loops update one output each (few runtime alias checks), so LLVM vectorizes them.
     """
-    m = X.shape[0]
+    n = X.shape[1]
     k = G.shape[0]
-    w = i1 - i0
-    for c in range(k):
-        B[c, i0:i1] = 0.0
-        if full:
-            A[c, i0:i1] = 0.0
-    m4 = m - m % 4
-    for mu in range(0, m4, 4):
-        x0 = X[mu, i0:i1]
-        x1 = X[mu + 1, i0:i1]
-        x2 = X[mu + 2, i0:i1]
-        x3 = X[mu + 3, i0:i1]
+    B[:, :] = 0.0
+    if full:
+        A[:, :] = 0.0
+    r4 = r0 + (r1 - r0) - (r1 - r0) % 4
+    for mu in range(r0, r4, 4):
+        x0 = X[mu]
+        x1 = X[mu + 1]
+        x2 = X[mu + 2]
+        x3 = X[mu + 3]
         for c in range(k):
-            b = B[c, i0:i1]
+            b = B[c]
             g0 = G[c, mu]
             g1 = G[c, mu + 1]
             g2 = G[c, mu + 2]
             g3 = G[c, mu + 3]
             if full:
-                a = A[c, i0:i1]
+                a = A[c]
                 w0 = W[c, mu]
                 w1 = W[c, mu + 1]
                 w2 = W[c, mu + 2]
                 w3 = W[c, mu + 3]
-                for i in range(w):  # the four row pieces are still in L1 from the loop below
+                for i in range(n):  # the four rows are still in L1 for the loop below
                     y0 = np.float64(x0[i])
                     y1 = np.float64(x1[i])
                     y2 = np.float64(x2[i])
                     y3 = np.float64(x3[i])
                     a[i] += (w0 * (y0 * y0) + w1 * (y1 * y1)) + (w2 * (y2 * y2) + w3 * (y3 * y3))
-            for i in range(w):
+            for i in range(n):
                 b[i] += (g0 * x0[i] + g1 * x1[i]) + (g2 * x2[i] + g3 * x3[i])
-    for mu in range(m4, m):
-        x0 = X[mu, i0:i1]
+    for mu in range(r4, r1):
+        x0 = X[mu]
         for c in range(k):
-            b = B[c, i0:i1]
-            a = A[c, i0:i1]
+            b = B[c]
+            a = A[c]
             g0 = G[c, mu]
             w0 = W[c, mu]
-            for i in range(w):
+            for i in range(n):
                 y0 = np.float64(x0[i])
                 b[i] += g0 * y0
                 if full:
                     a[i] += w0 * (y0 * y0)
+
+
+@njit
+def _bwd_split(m, n, k):
+    """``(blocks, rows per block)`` of the backward pass, from the shape alone: up to
+    ``_BWD_BLOCKS`` blocks of at least 64 rows (a multiple of 4), with partial outputs
+    (``2 * blocks * k * n`` floats) at most a quarter of X's entries.
+    """
+    nb = min(_BWD_BLOCKS, max(1, m // 64), max(1, m // (8 * k)))
+    rb = (m + nb - 1) // nb
+    rb += (-rb) % 4
+    return (m + rb - 1) // rb, rb
+
+
+@njit
+def _bwd_reduce(Bp, Ap, full, B, A):
+    """``B = Bp[0] + Bp[1] + ...`` (and A from Ap), summed in block order."""
+    B[:, :] = Bp[0]
+    if full:
+        A[:, :] = Ap[0]
+    for b in range(1, Bp.shape[0]):
+        B += Bp[b]
+        if full:
+            A += Ap[b]
 
 
 @njit(inline="always")
@@ -180,13 +203,13 @@ def _fwd_par(X, U, Vv, full, P, Vm):
 
 
 @njit(inline="always")
-def _bwd_par(X, G, W, full, B, A):
-    """:func:`_bwd_block` over the column blocks, split over Numba's threads (inlined into a
-    caller compiled with ``parallel=PRANGE``).
+def _bwd_par(X, G, W, full, Bp, Ap, rb):
+    """:func:`_bwd_rows` over the row blocks into the partial outputs ``Bp, Ap``, split over
+    Numba's threads (inlined into a caller compiled with ``parallel=PRANGE``).
     """
-    n = X.shape[1]
-    for b in prange((n + _COLS - 1) // _COLS):
-        _bwd_block(X, G, W, full, B, A, b * _COLS, min(n, (b + 1) * _COLS))
+    m = X.shape[0]
+    for b in prange(Bp.shape[0]):
+        _bwd_rows(X, G, W, full, Bp[b], Ap[b], b * rb, min(m, (b + 1) * rb))
 
 
 @njit
@@ -256,12 +279,20 @@ def _fwd(X, U, Vv, full, P, Vm, threads):
 @njit(inline="always")
 def _bwd(X, G, W, full, B, A, threads):
     """``B (K, N) = G @ X`` and, if ``full``, ``A (K, N) = W @ (X*X)``, in one pass."""
+    m, n = X.shape
     k = G.shape[0]
-    n = X.shape[1]
     if k >= _GEMM_MIN_K:
         _bwd_gemm(X, G, W, full, B, A)
-    elif _threaded(X, k, threads):
-        _bwd_par(X, G, W, full, B, A)
+        return
+    nb, rb = _bwd_split(m, n, k)
+    if nb == 1:
+        _bwd_rows(X, G, W, full, B, A, 0, m)
+        return
+    Bp = np.empty((nb, k, n))
+    Ap = np.empty((nb, k, n) if full else (nb, 1, 1))
+    if _threaded(X, k, threads):
+        _bwd_par(X, G, W, full, Bp, Ap, rb)
     else:
-        for b in range((n + _COLS - 1) // _COLS):
-            _bwd_block(X, G, W, full, B, A, b * _COLS, min(n, (b + 1) * _COLS))
+        for b in range(nb):
+            _bwd_rows(X, G, W, full, Bp[b], Ap[b], b * rb, min(m, (b + 1) * rb))
+    _bwd_reduce(Bp, Ap, full, B, A)

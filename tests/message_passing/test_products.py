@@ -104,3 +104,21 @@ def test_threaded_path_matches_naive_reference(variance):
         numba.set_num_threads(before)
     assert r.iterations == 5
     np.testing.assert_allclose(r.mbar, ref[-1], rtol=0, atol=1e-10)
+
+
+def test_study_workers_run_large_passes_with_one_numba_thread():
+    # instances above the threading threshold, run in threads of this process: every task runs with
+    # one Numba thread (no parallel launch from two Python threads at once) and the results equal
+    # the serial run's bit for bit
+    from fastq.message_passing import amp_study
+
+    kw = dict(n=520, runs=2, seed=5, max_iter=15, tol=0.0, variance="full")
+    a = amp_study(Q, ALPHA, SIGMA, LAM, n_jobs=1, **kw)
+    b = amp_study(Q, ALPHA, SIGMA, LAM, n_jobs=2, backend="threading", **kw)
+    np.testing.assert_array_equal(a.eg, b.eg)
+    from fastq.parallel import parallel_map
+
+    before = numba.get_num_threads()
+    assert parallel_map(lambda _: numba.get_num_threads(), range(4), n_jobs=2, backend="threading") == [1] * 4
+    assert parallel_map(lambda _: numba.get_num_threads(), range(2), n_jobs=1) == [1] * 2
+    assert numba.get_num_threads() == before  # restored in the calling thread

@@ -13,19 +13,20 @@ Threads and bits
 Both passes are cut into blocks of rows fixed by the shape alone.  Forward: ``_ROWS`` rows per
 block, and each output entry is one row's sum, computed inside one block.  Backward: up to
 ``_BWD_BLOCKS`` blocks (:func:`_bwd_split`), each summing its rows into a partial output; the
-partials are then added in block order.  So the partition, the summation order and the machine
-code do not depend on the number of threads;
-a pass runs its blocks with ``prange`` when Numba has more than one thread and the pass is large
-(``_PAR_MIN`` entries), and in a plain loop otherwise -- with bit-identical results, which
-``tests/message_passing/test_products.py`` checks for one against two threads.  Tasks of
+partials are then added in block order.  So the partition and the summation order do not
+depend on the number of threads.  A pass runs its blocks with ``prange`` when Numba has more
+than one thread and the pass is large (``_PAR_MIN`` entries), and in a plain loop otherwise;
+both call the same block kernels, and ``tests/message_passing/test_products.py`` checks that
+one and two threads give bit-identical AMP runs.  Tasks of
 :func:`fastq.parallel.parallel_map` run with one Numba thread (no oversubscription of workers,
 and Numba's simplest threading layer forbids concurrent launches from several Python threads).
 
 The forward loops may reassociate their sums (fastmath "reassoc" and "contract" only, no
-nnan/ninf) so that LLVM vectorizes the dot products; the backward loops are element-wise and
-vectorize under plain IEEE rules.  From ``_GEMM_MIN_K`` runs on the products are compute-bound
-and go to BLAS gemm (``np.dot`` inside the kernel); the squares are then formed one row block at
-a time (at most ``_SQ_BYTES``), so memory stays near the size of X there too.
+nnan/ninf) so that LLVM vectorizes the dot products; the backward loops are element-wise,
+vectorize without reassociation, and may only fuse multiply-adds ("contract").  From
+``_GEMM_MIN_K`` runs on the products are compute-bound and go to BLAS gemm (``np.dot`` inside
+the kernel); the squares are then formed one row block at a time (at most ``_SQ_BYTES``), so
+memory stays near the size of X there too.
 """
 from __future__ import annotations
 
@@ -41,8 +42,8 @@ _CONTRACT = {"contract"}
 _ROWS = 16
 #: most row blocks of the backward pass (each sums its rows into its own partial output)
 _BWD_BLOCKS = 8
-#: from this many entries of X times runs on, a pass is split over Numba's threads (below, the
-#: launch costs more than the second core gives back)
+#: from this many entries of X times runs on, a pass is split over Numba's threads (a rough cut,
+#: not tuned: about 0.1 ms of work per pass, well above the cost of starting a parallel region)
 _PAR_MIN = 1 << 18
 #: from this many runs advanced together on, the products go to BLAS gemm: compute-bound there,
 #: where BLAS's register blocking wins (measured on 2 cores, N = 2500, M = 3750: loops faster up

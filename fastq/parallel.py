@@ -3,8 +3,9 @@
 ``parallel_map(fn, items, n_jobs=..., backend=...)`` returns ``[fn(x) for x in items]`` in order.
 
 * ``backend="loky"`` (default): worker processes.  joblib limits BLAS/OpenMP threads inside loky
-  workers to ``cpu_count // n_jobs``; fastq kernels are single-threaded (no ``parallel=True``),
-  so there is no Numba thread pool to oversubscribe.
+  workers to ``cpu_count // n_jobs``; the few fastq kernels that split a large pass over
+  Numba's threads (AMP's products) run with one Numba thread inside every task, so workers do
+  not oversubscribe the cores.
 * ``backend="threading"``: threads in this process; useful because fastq's kernels are compiled
   with ``nogil=True``.
 * ``backend="dask"``: joblib's Dask backend on the ``dask.distributed`` cluster at
@@ -113,11 +114,24 @@ def show_progress(quiet: bool = False) -> bool:
     return (not quiet) and sys.stderr.isatty()
 
 
+@contextlib.contextmanager
 def _one_blas_thread():
-    """A context in which BLAS/OpenMP pools use one thread (identical sums for any ``n_jobs``)."""
+    """A context in which BLAS/OpenMP pools and Numba use one thread in the calling thread.
+
+    BLAS: identical sums for any ``n_jobs``.  Numba (a per-thread setting): the parallelism is
+    the workers'; and Numba's fallback threading layer (workqueue) aborts when two Python
+    threads launch parallel kernels at once, as the threading backend would.
+    """
+    import numba
     from threadpoolctl import threadpool_limits
 
-    return threadpool_limits(limits=1)
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        with threadpool_limits(limits=1):
+            yield
+    finally:
+        numba.set_num_threads(before)
 
 
 def _run_chunk(fn, chunk, parent_pid=None):

@@ -1,6 +1,6 @@
 r"""The AMP iteration for K runs sharing one instance (THEORY section 7).
 
-Per iteration, with ``X2 = X * X``:
+Per iteration, with ``X2 = X * X`` (formed on the fly, never stored):
 
 .. math::
 
@@ -15,8 +15,9 @@ Per iteration, with ``X2 = X * X``:
     v_i = \frac{\phi_\varepsilon'(R_i / (1 + \lambda\Sigma_i))}{\lambda + 1/\Sigma_i},
 
 ``g^old = 0`` at the first step.  The *scalar-variance* form replaces ``V_mu`` by ``mean(v)``
-and ``1/Sigma_i`` by ``alpha / (1 + mean(v))``: two passes over X per iteration and no X2.
-Runs that have stopped are left out of the products.
+and ``1/Sigma_i`` by ``alpha / (1 + mean(v))``.  Either form makes two passes over X per
+iteration (:mod:`._products`: the full form computes its variance products in the same passes as
+the mean products).  Runs that have stopped are left out of the products.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from .._jit import njit
 from .._jump import _phi_dphi_jump
 from .._status import CONVERGED, DIVERGED, MAX_ITER
 from ..quantizers import _phi_dphi
-from ._products import _prod, _prodT
+from ._products import PRANGE, _bwd, _fwd
 
 #: status of a run still iterating
 RUNNING = -1
@@ -50,17 +51,15 @@ def _active_runs(status):
     return act
 
 
-@njit
-def _output_side(X, X2, y, U, Vv, act, gold, full):
+@njit(inline="always")
+def _output_side(X, y, U, Vv, act, gold, full, threads):
     """``g`` and ``1 / (1 + V)`` per active run (the output channel): returns ``(G, W)``."""
     m, n = X.shape
     na = act.shape[0]
     P = np.empty((na, m))
-    _prod(X, U, P)
     Vm = np.empty((na, m))
-    if full:
-        _prod(X2, Vv, Vm)
-    else:
+    _fwd(X, U, Vv, full, P, Vm, threads)  # P = X u and, if full, Vm = X2 v: one pass
+    if not full:
         for j in range(na):
             s = 0.0
             for i in range(n):
@@ -77,17 +76,15 @@ def _output_side(X, X2, y, U, Vv, act, gold, full):
     return G, W
 
 
-@njit
-def _input_side(X, X2, G, W, full, alpha):
+@njit(inline="always")
+def _input_side(X, G, W, full, alpha, threads):
     """``X.T g`` and ``1 / Sigma`` per active run (the input channel): returns ``(B, A)``."""
     n = X.shape[1]
     na = G.shape[0]
     B = np.empty((na, n))
-    _prodT(X, G, B)
     A = np.empty((na, n))  # 1 / Sigma
-    if full:
-        _prodT(X2, W, A)
-    else:
+    _bwd(X, G, W, full, B, A, threads)  # B = X.T g and, if full, A = X2.T w: one pass
+    if not full:
         for j in range(na):
             A[j, :] = alpha * W[j, 0]
     return B, A
@@ -118,9 +115,9 @@ def _denoise(Uj, Bj, Aj, lam, lv, th, e, jump, mnew, vnew):
     return ch / n
 
 
-@njit
-def _amp(X, X2, y, lam, lev, thr, nlev, eps, jump, full, mbar, v, max_iter, tol, w0, sigma, have_w0,
-         trace_change, trace_eg, status, iters):
+@njit(parallel=PRANGE)
+def _amp(X, y, lam, lev, thr, nlev, eps, jump, full, mbar, v, max_iter, tol, w0, sigma, have_w0,
+         trace_change, trace_eg, status, iters, threads):
     """AMP iterations for K runs sharing ``(X, y)``.
 
     Run c uses the quantizer ``lev[c, :nlev[c]]``, ``thr[c, :nlev[c]-1]``, ``eps[c]`` (a per-jump
@@ -128,8 +125,9 @@ def _amp(X, X2, y, lam, lev, thr, nlev, eps, jump, full, mbar, v, max_iter, tol,
     ``mbar, v`` (K, N) hold the starts and receive the final iterates.  ``trace_change`` and
     ``trace_eg`` (max_iter, K) receive the per-iteration mean squared change and (if
     ``have_w0``) the Eg of mbar.  ``status[c]`` / ``iters[c]`` receive the outcome.
-    ``full``: per-row V and per-column Sigma from X2; otherwise the scalar-variance form
-    (X2 is not read).
+    ``full``: per-row V and per-column Sigma from the squared entries of X; otherwise the
+    scalar-variance form.  ``threads``: Numba threads available to split the large passes
+    over X (results do not depend on it).
     """
     m, n = X.shape
     k = mbar.shape[0]
@@ -155,8 +153,8 @@ def _amp(X, X2, y, lam, lev, thr, nlev, eps, jump, full, mbar, v, max_iter, tol,
             for j in range(na):
                 U[j, :] = mbar[act[j], :]
                 Vv[j, :] = v[act[j], :]
-        G, W = _output_side(X, X2, y, U, Vv, act, gold, full)
-        B, A = _input_side(X, X2, G, W, full, alpha)
+        G, W = _output_side(X, y, U, Vv, act, gold, full, threads)
+        B, A = _input_side(X, G, W, full, alpha, threads)
         t += 1
         for j in range(na):
             c = act[j]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from .. import _validate as V
@@ -151,11 +152,6 @@ def _run(X, y, qs, lam, init, max_iter, tol, variance, w0, sigma):
     k = init.shape[1]
     lev, thr, nl, eps, jump = _tables(qs)
     full = variance == "full"
-    if full:
-        with np.errstate(over="ignore"):  # an overflow shows up as status "diverged"
-            X2 = X * X
-    else:
-        X2 = np.empty((1, 1), dtype=X.dtype)
     mbar = np.ascontiguousarray(init.T, dtype=np.float64).copy()  # (K, N): one row per run
     v = np.ones((k, n))
     tc = np.full((max_iter, k), np.nan)
@@ -164,9 +160,8 @@ def _run(X, y, qs, lam, init, max_iter, tol, variance, w0, sigma):
     iters = np.empty(k, dtype=np.int64)
     have_w0 = w0 is not None
     w0a = w0 if have_w0 else np.zeros(1)
-    _amp(X, X2, y, float(lam), lev, thr, nl, eps, jump, full, mbar, v, max_iter, float(tol), w0a,
-         float(sigma) if sigma is not None else 0.0, have_w0, tc, te, status, iters)
-    del X2
+    _amp(X, y, float(lam), lev, thr, nl, eps, jump, full, mbar, v, max_iter, float(tol), w0a,
+         float(sigma) if sigma is not None else 0.0, have_w0, tc, te, status, iters, numba.get_num_threads())
     out = []
     for c in range(k):
         it = int(iters[c])
@@ -219,8 +214,9 @@ def amp(X, y, quantizer: Quantizer, lam: float, *, max_iter: int = 500, tol: flo
     tol : float >= 0
         Stop when ``||mbar^t - mbar^{t-1}||^2 / N < tol``; ``tol = 0`` runs exactly ``max_iter``.
     variance : "full" or "scalar"
-        Per-row/per-column variances from ``X * X`` (keeps one extra array the size of X), or
-        the scalar-variance form (two passes over X per iteration, no extra storage).
+        Per-row/per-column variances from the squared entries of X (formed on the fly, in the
+        same two passes over X per iteration as the mean products), or the scalar-variance form
+        (scalar V and Sigma; the same two passes with less arithmetic).
     init : (N,) array, optional
         Start ``mbar^0``; default ``N(0, 1)`` entries drawn from ``seed``.  ``v^0 = 1``.
     seed : int >= 0 or SeedSequence
@@ -249,7 +245,7 @@ def amp_batched(X, y, quantizer, lam: float, *, restarts: int | None = None, max
                 sigma: float | None = None, dtype=None) -> list[AMPResult]:
     """K AMP runs on the same instance advanced together (kernel ``_amp`` with K columns).
 
-    Each half-iteration is one pass over X (and X2) for all runs still going: the
+    Each half-iteration is one pass over X for all runs still going: the
     matrix-vector products of :func:`amp` become matrix-matrix products.
 
     Parameters

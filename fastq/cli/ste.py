@@ -5,6 +5,7 @@ The STE model uses the *hard* quantizer (THEORY section 9), so this command has 
 """
 from __future__ import annotations
 
+import argparse
 import math
 
 import numpy as np
@@ -28,7 +29,8 @@ def register(sub):
                     "the hard one (edge width 0); there is no --edge-width option.")
     O.add_quantizer_args(p, edge_width=False, title="quantizer (hard, edge width 0)")
     m = p.add_argument_group("model and training")
-    m.add_argument("--eta", type=C._float, required=True, help="learning rate, in (0, 2)")
+    m.add_argument("--lr", dest="lr", type=C._float, help="learning rate eta, in (0, 2) (required)")
+    m.add_argument("--eta", dest="lr", type=C._float, help=argparse.SUPPRESS)  # renamed to --lr; hidden alias
     m.add_argument("--sigma", type=C._float, required=True, help="label noise standard deviation (>= 0)")
     m.add_argument("--rho", type=C._float, default=1.0, help="teacher weight variance (> 0) (default: 1.0)")
     m.add_argument("--tau-max", type=C._float, default=10.0, metavar="T",
@@ -114,7 +116,9 @@ def run_ste(args) -> int:
     # validate everything before any work
     n_p = O.n_p_from_args(args)
     q = Quantizer(args.scheme, n_p, args.omega, 0.0)
-    eta = V.in_range("eta", args.eta, 0.0, 2.0, lo_open=True, hi_open=True)
+    if args.lr is None:
+        raise V.FastqInputError("lr must be given, in (0, 2) (got nothing)")
+    eta = V.in_range("lr", args.lr, 0.0, 2.0, lo_open=True, hi_open=True)
     sigma = V.nonnegative("sigma", args.sigma)
     rho = V.positive("rho", args.rho)
     tau_max = V.positive("tau_max", args.tau_max)

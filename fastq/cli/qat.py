@@ -29,9 +29,10 @@ def register(sub):
                     "input noise. Checkpointed under OUT/.fastq-checkpoints (rerun to resume); "
                     "results as OUT/qat-DATASET-KEY.{csv,npz,json}.")
     g = p.add_argument_group("grid")
-    g.add_argument("--dataset", choices=("digits", "teacher"), default="digits",
+    g.add_argument("--dataset", choices=("digits", "teacher", "mnist1d"), default="digits",
                    help="digits: scikit-learn's bundled 8x8 digits (needs fastq[data]); teacher: a random "
-                        "teacher network (default: digits)")
+                        "teacher network; mnist1d: MNIST-1D made locally by the mnist1d package (needs "
+                        "fastq[data]) (default: digits)")
     g.add_argument("--bits", default=_DEFAULTS["bits"], metavar="B,..",
                    help=f"weight bits, integers in [2, 16], 0 = full precision (default: {_DEFAULTS['bits']})")
     g.add_argument("--widths", default=_DEFAULTS["widths"], metavar="W,..",
@@ -58,8 +59,11 @@ def register(sub):
     t.add_argument("--seed", type=C._float, default=0, help="study seed, integer >= 0 (default: 0)")
     d = p.add_argument_group("data")
     d.add_argument("--data-seed", type=C._float, default=0,
-                   help="seed of the split (digits) or of the teacher and its samples, integer >= 0 (default: 0)")
-    d.add_argument("--n-train", type=C._float, help="training rows (digits: 1..1796, the rest is test) (default: 1000)")
+                   help="seed of the split (digits), of make_dataset (mnist1d) or of the teacher and its samples, "
+                        "integer >= 0 (default: 0)")
+    d.add_argument("--n-train", type=C._float,
+                   help="training rows (digits: 1..1796, mnist1d: 1..4999, the rest is test) "
+                        "(default: 1000; mnist1d 4000)")
     d.add_argument("--n-test", type=C._float, default=5000, help="teacher: test rows (default: 5000)")
     d.add_argument("--n", dest="n", type=C._float, default=20, help="teacher: input dimension (default: 20)")
     d.add_argument("--n-features", dest="n", type=C._float, help=argparse.SUPPRESS)  # renamed to --n

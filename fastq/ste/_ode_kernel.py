@@ -16,18 +16,22 @@ from ..quantizers import _count_le
 
 
 @njit
-def _add_pure(k, wstar, wt, r0, r1, levels, m_out, q_out, bins_out):
-    d = levels[k]
-    for r in range(r0, r1):
-        m_out[r] += wt * wstar * d
-        q_out[r] += wt * d * d
-        bins_out[r, k] += wt
+def _add_span(r0, r1, wt, m_val, q_val, k, f_k, m_out, q_out, bins_out):
+    """Add a state held over the records ``[r0, r1)`` as differences (summed by the caller)."""
+    m_out[r0] += wt * m_val
+    m_out[r1] -= wt * m_val
+    q_out[r0] += wt * q_val
+    q_out[r1] -= wt * q_val
+    bins_out[r0, k] += wt * f_k
+    bins_out[r1, k] -= wt * f_k
 
 
 @njit
 def _ode_average(wstar, w_init, weights, c1, c2, levels, thresholds, s_rec, m_out, q_out, bins_out):
     """Accumulate ``E[w* phi]``, ``E[phi^2]`` and the level occupancies at the sorted times
-    ``s_rec`` over the nodes ``(wstar[i], w_init[i])`` with weights ``weights[i]``.
+    ``s_rec`` over the nodes ``(wstar[i], w_init[i])`` with weights ``weights[i]``, as
+    *differences*: ``m_out``, ``q_out`` have ``len(s_rec) + 1`` entries and ``bins_out`` as many
+    rows; their cumulative sums over records are the averages (cost: nodes x events, not x records).
     """
     n_th = thresholds.shape[0]
     n_rec = s_rec.shape[0]
@@ -42,7 +46,7 @@ def _ode_average(wstar, w_init, weights, c1, c2, levels, thresholds, s_rec, m_ou
         while r < n_rec:
             d = levels[k]
             if d == a or (d < a and k == n_th) or (d > a and k == 0):
-                _add_pure(k, ws, wt, r, n_rec, levels, m_out, q_out, bins_out)
+                _add_span(r, n_rec, wt, ws * d, d * d, k, 1.0, m_out, q_out, bins_out)
                 break
             if d < a:
                 end = t + (thresholds[k] - w) / (c2 * (a - d))
@@ -55,7 +59,8 @@ def _ode_average(wstar, w_init, weights, c1, c2, levels, thresholds, s_rec, m_ou
             r1 = r
             while r1 < n_rec and s_rec[r1] < end:
                 r1 += 1
-            _add_pure(k, ws, wt, r, r1, levels, m_out, q_out, bins_out)
+            if r1 > r:
+                _add_span(r, r1, wt, ws * d, d * d, k, 1.0, m_out, q_out, bins_out)
             r = r1
             if r == n_rec:
                 break
@@ -64,11 +69,11 @@ def _ode_average(wstar, w_init, weights, c1, c2, levels, thresholds, s_rec, m_ou
                 lo = min(k, nb)
                 hi = max(k, nb)
                 f = (a - levels[lo]) / (levels[hi] - levels[lo])
-                for rr in range(r, n_rec):
-                    m_out[rr] += wt * ws * (f * levels[hi] + (1.0 - f) * levels[lo])
-                    q_out[rr] += wt * (f * levels[hi] ** 2 + (1.0 - f) * levels[lo] ** 2)
-                    bins_out[rr, hi] += wt * f
-                    bins_out[rr, lo] += wt * (1.0 - f)
+                m_val = ws * (f * levels[hi] + (1.0 - f) * levels[lo])
+                q_val = f * levels[hi] ** 2 + (1.0 - f) * levels[lo] ** 2
+                _add_span(r, n_rec, wt, m_val, q_val, hi, f, m_out, q_out, bins_out)
+                bins_out[r, lo] += wt * (1.0 - f)
+                bins_out[n_rec, lo] -= wt * (1.0 - f)
                 break
             k = nb
             w = w_next

@@ -98,18 +98,16 @@ def ste_ode(quantizer, sigma, rho=1.0, *, s_max=10.0, ds=0.05, input_quantizer=N
         WS, W0 = np.meshgrid(ws, w0, indexing="ij")
         WT = np.outer(wt, w0t)
     s = np.linspace(0.0, ds * (n_rec - 1), n_rec)
-    s_all = np.append(s, np.inf)  # the last record: s -> infinity
+    s_all = np.append(s, 0.0)
     levels = np.ascontiguousarray(q.levels, dtype=np.float64)
     thresholds = np.ascontiguousarray(q.thresholds, dtype=np.float64)
-    m = np.zeros(n_rec + 1)
-    qq = np.zeros(n_rec + 1)
-    bins = np.zeros((n_rec + 1, levels.size))
-    _ode_average(WS.ravel(), W0.ravel(), WT.ravel(), model.c1, model.c2, levels, thresholds, s_all[:-1].copy(),
-                 m[:-1], qq[:-1], bins[:-1])
-    # s -> infinity: evaluate at a time beyond every node's last event
-    far = np.array([1e300])
-    _ode_average(WS.ravel(), W0.ravel(), WT.ravel(), model.c1, model.c2, levels, thresholds, far,
-                 m[-1:], qq[-1:], bins[-1:])
+    # the records, then s -> infinity (a time beyond every node's last event)
+    s_all[-1] = 1e300
+    m = np.zeros(n_rec + 2)
+    qq = np.zeros(n_rec + 2)
+    bins = np.zeros((n_rec + 2, levels.size))
+    _ode_average(WS.ravel(), W0.ravel(), WT.ravel(), model.c1, model.c2, levels, thresholds, s_all, m, qq, bins)
+    m, qq, bins = (np.cumsum(a, axis=0)[:-1] for a in (m, qq, bins))
     m2 = float(np.sum(wt * ws * ws))
     eg = 0.5 * (m2 - 2.0 * model.c1 * m + model.c2 * qq + sigma * sigma)
     info = {"time": "s = eta * tau (eta -> 0)", "nodes": int(WS.size),

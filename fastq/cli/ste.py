@@ -50,6 +50,9 @@ def register(sub):
                    help="start of the latent weights: 0, or N(0, S0^2) (S0 > 0, default 1) (default: zero)")
     i.add_argument("--teacher", default="gaussian", metavar="gaussian|constant:C",
                    help="teacher N(0, rho), or w* = C on every coordinate (default: gaussian)")
+    m.add_argument("--ode", action="store_true",
+                   help="also give the small-learning-rate limit (eta -> 0 at fixed s = eta tau: each weight's "
+                        "deterministic ODE) at the same times, as eg_ode with s_ode = eta * tau")
     s = p.add_argument_group("finite-N simulation (only with --n)")
     s.add_argument("--n", type=C._float, metavar="N", help="number of weights N (integer >= 2)")
     s.add_argument("--runs", type=C._float, default=8, metavar="R", help="independent runs (default: 8)")
@@ -155,6 +158,12 @@ def run_ste(args) -> int:
         "bin_fraction_mean_field": mf.bin_fraction,
         "mean_field_info": {k: v for k, v in mf.info.items() if k != "params"},
     }
+    if args.ode:
+        from ..ste import ste_ode
+
+        lim = ste_ode(q, sigma, rho, s_max=eta * tau_max, ds=eta * dtau, input_quantizer=psi, init_std=s0,
+                      teacher_value=tv)
+        out.update({"s_ode": lim.tau, "eg_ode": lim.eg, "eg_ode_end": lim.info["eg_end"]})
     if args.n is not None:
         sim = ste_simulate(q, eta, sigma, rho, n=n, runs=runs, seed=seed, tau_max=tau_max,
                            dtau=dtau, init_std=s0, **model, n_jobs=jobs, backend=args.backend, scheduler=args.scheduler,

@@ -86,6 +86,21 @@ def test_validation():
         ste_ode(q, -1.0)
 
 
+def test_cli_ode(capsys):
+    import json
+
+    from fastq.cli import main
+
+    rc = main(["ste", "--bits", "2", "--omega", "1.5", "--lr", "0.1", "--sigma", "0.3", "--tau-max", "20",
+               "--dtau", "5", "--ode", "--json"])
+    assert rc == 0
+    d = json.loads(capsys.readouterr().out)
+    r = ste_ode(Quantizer.uniform(2, 1.5), 0.3, s_max=2.0, ds=0.5)
+    np.testing.assert_allclose(d["s_ode"], np.asarray(d["tau"]) * 0.1, rtol=1e-12)
+    np.testing.assert_allclose(d["eg_ode"], r.eg, rtol=1e-12)
+    assert d["eg_ode_end"] == pytest.approx(r.info["eg_end"], rel=1e-12)
+
+
 def _instance_gap(q, sigma, eta, n, runs, seed, s_max, ds, odes):
     sim = ste_simulate(q, eta, sigma, n=n, runs=runs, seed=seed, tau_max=s_max / eta, dtau=ds / eta)
     d = sim.eg_runs - odes

@@ -84,6 +84,7 @@ from .ste import (
     eg_drop,
     input_moments,
     ste_mean_field,
+    ste_ode,
     ste_simulate,
     ste_stationary,
 )
@@ -132,7 +133,7 @@ __all__ = [
     "SweepResult", "amp", "amp_batched", "amp_study", "bit_budget", "compare", "compare_curve",
     "compare_map", "curves", "exact_erm", "exact_study", "gaussian_moments", "load_dataset",
     "make_figure", "optimal_omega", "phase_diagram", "ridge", "rs_boundary", "rs_map", "qat_study",
-    "simulate_compare", "solve_rs", "solve_rsb", "state_evolution", "ste_mean_field", "ste_simulate",
+    "simulate_compare", "solve_rs", "solve_rsb", "state_evolution", "ste_mean_field", "ste_ode", "ste_simulate",
     "ste_stationary", "sweep", "teacher", "train_mlp", "input_moments", "eg_drop", "CostEstimate", "estimate_sweep",
     "RoutingComparisonResult", "RoutingResult", "RoutingSetup", "RoutingStudyResult", "hebb_eg",
     "hebb_overlap", "make_routing_setup", "route", "route_compare", "routing_study",

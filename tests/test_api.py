@@ -65,6 +65,7 @@ CALLS = {
     "ste_mean_field": ("float(fastq.ste_mean_field(fastq.Quantizer.uniform(2, 2.0), 0.5, 0.1, tau_max=0.2, "
                        "dtau=0.1).eg[-1])"),
     "ste_stationary": "fastq.ste_stationary(fastq.Quantizer.uniform(2, 2.0), 0.5, 0.1).eg",
+    "ste_ode": "float(fastq.ste_ode(fastq.Quantizer.uniform(2, 2.0), 0.1, s_max=1.0, ds=0.5, nodes=100).eg[-1])",
     "input_moments": "fastq.input_moments(fastq.Quantizer.uniform(2, 2.0))[1]",
     "eg_drop": "fastq.eg_drop(np.arange(5.0), 2.0 - np.arange(5.0) / 4)['tau_early']",
     "compare": "fastq.compare(fastq.Quantizer.from_bits(3, 2.0, edge_width=0.1), 1.5, 0.1, 0.1).eg_ptq",

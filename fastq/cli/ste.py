@@ -5,6 +5,7 @@ The STE model uses the *hard* quantizer (THEORY section 9), so this command has 
 """
 from __future__ import annotations
 
+import argparse
 import math
 
 import numpy as np
@@ -28,7 +29,8 @@ def register(sub):
                     "the hard one (edge width 0); there is no --edge-width option.")
     O.add_quantizer_args(p, edge_width=False, title="quantizer (hard, edge width 0)")
     m = p.add_argument_group("model and training")
-    m.add_argument("--eta", type=C._float, required=True, help="learning rate, in (0, 2)")
+    m.add_argument("--lr", dest="lr", type=C._float, help="learning rate eta, in (0, 2) (required)")
+    m.add_argument("--eta", dest="lr", type=C._float, help=argparse.SUPPRESS)  # renamed to --lr; hidden alias
     m.add_argument("--sigma", type=C._float, required=True, help="label noise standard deviation (>= 0)")
     m.add_argument("--rho", type=C._float, default=1.0, help="teacher weight variance (> 0) (default: 1.0)")
     m.add_argument("--tau-max", type=C._float, default=10.0, metavar="T",
@@ -48,6 +50,9 @@ def register(sub):
                    help="start of the latent weights: 0, or N(0, S0^2) (S0 > 0, default 1) (default: zero)")
     i.add_argument("--teacher", default="gaussian", metavar="gaussian|constant:C",
                    help="teacher N(0, rho), or w* = C on every coordinate (default: gaussian)")
+    m.add_argument("--ode", action="store_true",
+                   help="also give the small-learning-rate limit (eta -> 0 at fixed s = eta tau: each weight's "
+                        "deterministic ODE) at the same times, as eg_ode with s_ode = eta * tau")
     s = p.add_argument_group("finite-N simulation (only with --n)")
     s.add_argument("--n", type=C._float, metavar="N", help="number of weights N (integer >= 2)")
     s.add_argument("--runs", type=C._float, default=8, metavar="R", help="independent runs (default: 8)")
@@ -113,7 +118,9 @@ def run_ste(args) -> int:
 
     # validate everything before any work
     q = O.quantizer_from_args(args, edge_width=0.0, edge_convention="absolute")
-    eta = V.in_range("eta", args.eta, 0.0, 2.0, lo_open=True, hi_open=True)
+    if args.lr is None:
+        raise V.FastqInputError("lr must be given, in (0, 2) (got nothing)")
+    eta = V.in_range("lr", args.lr, 0.0, 2.0, lo_open=True, hi_open=True)
     sigma = V.nonnegative("sigma", args.sigma)
     rho = V.positive("rho", args.rho)
     tau_max = V.positive("tau_max", args.tau_max)
@@ -150,6 +157,12 @@ def run_ste(args) -> int:
         "bin_fraction_mean_field": mf.bin_fraction,
         "mean_field_info": {k: v for k, v in mf.info.items() if k != "params"},
     }
+    if args.ode:
+        from ..ste import ste_ode
+
+        lim = ste_ode(q, sigma, rho, s_max=eta * tau_max, ds=eta * dtau, input_quantizer=psi, init_std=s0,
+                      teacher_value=tv)
+        out.update({"s_ode": lim.tau, "eg_ode": lim.eg, "eg_ode_end": lim.info["eg_end"]})
     if args.n is not None:
         sim = ste_simulate(q, eta, sigma, rho, n=n, runs=runs, seed=seed, tau_max=tau_max,
                            dtau=dtau, init_std=s0, **model, n_jobs=jobs, backend=args.backend, scheduler=args.scheduler,

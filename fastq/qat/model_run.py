@@ -5,7 +5,9 @@
 The randomness of model ``(bits, width, lr, seed_index)`` comes from the ``seed_index``-th
 child of the study seed, split into training / Hessian probes / perturbations / corruption
 draws, so models that differ only in bits, width or learning rate share their draws (paired
-comparisons) and nothing depends on which worker runs them.
+comparisons) and nothing depends on which worker runs them.  A noise twin (``task["noise"]``,
+:mod:`fastq.qat.noise_twin`) uses the same children as its QAT network (same initialization
+and batches) and is measured at its clean latent weights.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import numpy as np
 COLUMNS = {
     "model": "index of the model in the grid (bits x width x lr x seed, row-major)",
     "bits": "weight bits (0 = full precision)",
+    "noise": "1 = noise twin of this bits setting (Gaussian weight noise of variance Delta^2/12, no rounding)",
     "width": "hidden width (every hidden layer)",
     "depth": "hidden layers",
     "lr": "learning rate",
@@ -48,6 +51,8 @@ COLUMNS = {
     "pb_mag_bound_init": "Jiang et al.'s magnitude-aware PAC-Bayes bound term (docs/qgen.md)",
     "pb_bound_qnoise": "pb_bound_init with sigma' replaced by qnoise_sigma (NaN for fp)",
     "final_epoch_loss": "mean minibatch loss of the last epoch (latent training objective)",
+    "noise_var_ratio": "noise twin: injected variance / nominal Delta^2/12 over all draws (NaN otherwise)",
+    "noise_var_ratio_se": "standard error of noise_var_ratio, sqrt(2 sum v^2) / sum v (NaN otherwise)",
     "seconds": "wall time of training and measuring this model",
 }
 
@@ -71,19 +76,28 @@ def run_model(task: dict, cfg: dict) -> dict:
         quantization_noise_sigma,
     )
     from .mlp import MLPSpec, evaluate, train
+    from .noise_twin import train_noise_twin
 
     t0 = time.perf_counter()
     data = load_dataset(cfg["dataset"], **cfg["data"])
     bits = task["bits"] or None
+    twin = bool(task.get("noise", 0))
     dims = (data.n_features,) + (task["width"],) * cfg["depth"] + (data.classes,)
     spec = MLPSpec(dims, bits=bits, act_bits=cfg["act_bits"] or None, act_clip=cfg["act_clip"])
     root = spawn_seeds(cfg["seed"], task["seed_index"] + 1)[task["seed_index"]]
     s_train, s_hess, s_sig, s_cor = spawn_seeds(root, 4)
-    tr = train(spec, data.X_train, data.y_train, epochs=cfg["epochs"], batch=cfg["batch"],
-               lr=task["lr"], momentum=cfg["momentum"], weight_decay=cfg["weight_decay"], seed=s_train)
+    kw = dict(epochs=cfg["epochs"], batch=cfg["batch"], lr=task["lr"], momentum=cfg["momentum"],
+              weight_decay=cfg["weight_decay"], seed=s_train)
+    if twin:
+        tr = train_noise_twin(spec, data.X_train, data.y_train, **kw)
+        w_deployed, var_ratio, var_se = tr.theta, tr.var_ratio, tr.var_ratio_se
+    else:
+        tr = train(spec, data.X_train, data.y_train, **kw)
+        w_deployed, var_ratio, var_se = tr.theta_q, math.nan, math.nan
     row = {k: task[k] for k in ("model", "bits", "width", "lr", "seed_index")}
-    row.update(depth=cfg["depth"], act_bits=cfg["act_bits"], n_params=spec.n_params,
-               status=tr.status, final_epoch_loss=float(tr.epoch_loss[-1]))
+    row.update(noise=int(twin), depth=cfg["depth"], act_bits=cfg["act_bits"], n_params=spec.n_params,
+               status=tr.status, final_epoch_loss=float(tr.epoch_loss[-1]), noise_var_ratio=var_ratio,
+               noise_var_ratio_se=var_se)
     nan_cols = [c for c in COLUMNS if c not in row and c not in ("seconds", "sigma_status", "sigma_mag_status")]
     levels = cfg["corruption"]
     if not tr.converged:
@@ -91,7 +105,7 @@ def run_model(task: dict, cfg: dict) -> dict:
         row.update(sigma_status="diverged", sigma_mag_status="diverged",
                    seconds=time.perf_counter() - t0)
         return row
-    w = tr.theta_q
+    w = w_deployed
     trl, tra = evaluate(spec, w, data.X_train, data.y_train)
     tel, tea = evaluate(spec, w, data.X_test, data.y_test)
     row.update(train_loss=trl, test_loss=tel, train_acc=tra, test_acc=tea, gap_loss=tel - trl,

@@ -46,7 +46,7 @@ def study_config(dataset: str = "digits", *, bits=DEFAULT_BITS, widths=DEFAULT_W
                  n_train: int | None = None, n_test: int = 5000, n_features: int = 20,
                  teacher_width: int = 32, classes: int = 4, label_noise: float = 0.1,
                  n_measure: int = 500, probes: int = 16, mc: int = 4,
-                 corruption=DEFAULT_CORRUPTION) -> dict:
+                 corruption=DEFAULT_CORRUPTION, noise_control: bool = False) -> dict:
     """Validate every setting of a study and return them as a plain dict (what is hashed,
     saved and passed to the workers).  Bits 0 means full precision.  See :func:`qat_study`.
     """
@@ -88,7 +88,10 @@ def study_config(dataset: str = "digits", *, bits=DEFAULT_BITS, widths=DEFAULT_W
         "probes": V.integer("probes", probes, 2, 10_000),
         "mc": V.integer("mc", mc, 1, 1000),
         "corruption": axis("corruption", corruption, lambda v: V.nonnegative("corruption", v)),
+        "noise_control": bool(noise_control),
     }
+    if not isinstance(noise_control, (bool, np.bool_)):
+        raise V.FastqInputError(f"noise_control must be True or False (got {noise_control!r})")
     data = {"n_train": n_train, "seed": V.integer("data_seed", data_seed, 0)}
     if dataset == "teacher":
         data.update(n_test=n_test, n_features=n_features, teacher_width=teacher_width,
@@ -98,7 +101,7 @@ def study_config(dataset: str = "digits", *, bits=DEFAULT_BITS, widths=DEFAULT_W
     cfg["data"] = data
     if cfg["batch"] > data["n_train"]:
         raise V.FastqInputError(f"batch must be <= n_train = {data['n_train']} (got {cfg['batch']})")
-    n_models = len(cfg["bits"]) * len(cfg["widths"]) * len(cfg["lrs"]) * cfg["seeds"]
+    n_models = n_models_of(cfg)
     if n_models > MAX_MODELS:
         raise V.FastqInputError(f"the grid has {n_models} models; the limit is {MAX_MODELS}")
     flop = estimated_flop(cfg, ds.n_features, ds.classes)
@@ -120,7 +123,13 @@ def estimated_flop(cfg: dict, n_features: int, classes: int) -> float:
         p = sum(dims[i] * dims[i + 1] + dims[i + 1] for i in range(len(dims) - 1))
         per = 6.0 * p * n_tr * cfg["epochs"] + nm * p * (12.0 * cfg["probes"] + 40.0 * cfg["mc"])
         tot += per
-    return tot * len(cfg["bits"]) * len(cfg["lrs"]) * cfg["seeds"]
+    return tot * n_models_of(cfg) / len(cfg["widths"])
+
+
+def n_models_of(cfg: dict) -> int:
+    """Models in the grid: bits x width x lr x seed, plus one noise twin per quantized model."""
+    n_set = len(cfg["bits"]) + (sum(1 for b in cfg["bits"] if b) if cfg.get("noise_control") else 0)
+    return n_set * len(cfg["widths"]) * len(cfg["lrs"]) * cfg["seeds"]
 
 
 def study_key(cfg: dict) -> str:
@@ -132,13 +141,18 @@ def study_key(cfg: dict) -> str:
 
 
 def tasks_of(cfg: dict) -> list[dict]:
-    """The grid in row-major order bits x width x lr x seed_index."""
+    """The grid in row-major order bits x width x lr x seed_index; with ``noise_control`` the
+    noise twins of the quantized settings follow in the same order (``noise = 1``).
+    """
     out = []
-    for b in cfg["bits"]:
-        for w in cfg["widths"]:
-            for lr in cfg["lrs"]:
-                for s in range(cfg["seeds"]):
-                    out.append({"model": len(out), "bits": b, "width": w, "lr": lr, "seed_index": s})
+    twins = [b for b in cfg["bits"] if b] if cfg.get("noise_control") else []
+    for noise, bits in ((0, cfg["bits"]), (1, twins)):
+        for b in bits:
+            for w in cfg["widths"]:
+                for lr in cfg["lrs"]:
+                    for s in range(cfg["seeds"]):
+                        out.append({"model": len(out), "bits": b, "width": w, "lr": lr, "seed_index": s,
+                                    "noise": noise})
     return out
 
 
@@ -206,7 +220,9 @@ def qat_study(dataset: str = "digits", *, out=None, n_jobs: int = 1, backend: st
         precision), widths, lrs, seeds, depth (1 or 2 hidden layers), act_bits, act_clip,
         epochs, batch, momentum, weight_decay, seed, data_seed, n_train, teacher options,
         n_measure (training rows used for the sharpness measures), probes (Hutchinson), mc
-        (perturbation draws), corruption (input-noise levels in feature standard deviations)
+        (perturbation draws), corruption (input-noise levels in feature standard deviations),
+        noise_control (True: also train, for every quantized model, its noise twin --
+        :mod:`fastq.qat.noise_twin` -- with the same seeds)
     """
     from ..checkpoints import remove_checkpoints, run_chunks
     from ..parallel import effective_n_jobs

@@ -27,7 +27,7 @@ M = ["--alpha", "1.5", "--sigma", "0.01", "--lam", "1"]
 AMP = ["amp", "--bits", "5", "--omega", "2.5", "--edge-width", "0.1", *M, "--n", "50"]
 EXACT = ["exact", "--bits", "2", "--omega", "1", *M, "--n", "4:8:2", "--runs", "3", "--seed", "1",
          "--out", OUT]
-STE = ["ste", "--bits", "2", "--omega", "2", "--eta", "0.5", "--sigma", "0.1"]
+STE = ["ste", "--bits", "2", "--omega", "2", "--lr", "0.5", "--sigma", "0.1"]
 OPT = ["optimize", "--bits", "3", *M]
 
 #: (argv, a word the one-line message must contain)
@@ -193,9 +193,10 @@ CASES = [
     (["routing", "--model", "mlp", "--dataset", "digits", "--n", "50"], "n"),
     (["routing", "--dataset", "digits", "--n", "64"], "dataset"),
     # --- ste
-    (["ste", "--format", "nf3", "--omega", "2", "--eta", "0.5", "--sigma", "0.1"], "format"),
-    ([*STE, "--eta", "2"], "eta"),
-    ([*STE, "--eta", "0"], "eta"),
+    (["ste", "--format", "nf3", "--omega", "2", "--lr", "0.5", "--sigma", "0.1"], "format"),
+    ([*STE, "--lr", "2"], "lr"),
+    ([*STE, "--lr", "0"], "lr"),
+    (["ste", "--bits", "2", "--omega", "2", "--sigma", "0.1"], "lr"),
     ([*STE, "--tau-max", "0"], "tau_max"),
     ([*STE, "--tau-max", "1e9"], "compute"),
     ([*STE, "--dtau", "20"], "dtau"),
@@ -234,7 +235,9 @@ CASES = [
     # --- qat
     (["qat", "--dataset", "teacher", "--bits", "1", "--out", OUT], "bits"),
     (["qat", "--dataset", "teacher", "--widths", "8,x", "--out", OUT], "widths"),
-    (["qat", "--dataset", "teacher", "--lrs", "-1", "--out", OUT], "lrs"),
+    (["qat", "--dataset", "teacher", "--lr", "-1", "--out", OUT], "lr"),
+    (["qat", "--dataset", "teacher", "--runs", "0", "--out", OUT], "runs"),
+    (["qat", "--dataset", "teacher", "--n", "0", "--out", OUT], "n"),
     (["qat", "--dataset", "nope", "--out", OUT], "dataset"),
     (["qat", "--dataset", "teacher", "--jobs", "0", "--out", OUT], "jobs"),
     # --- sgd

@@ -31,7 +31,7 @@ COMMANDS = {
     "amp": ["amp", "--bits", "5", "--omega", "2.5", "--edge-width", "0.1", "--alpha", "1.5", "--sigma", "0.1",
             "--lam", "0.1", "--n", "600", "--runs", "24", "--max-iter", "200", "--seed", "4"],
     "sgd": ["sgd", "--dim", "200", "--steps", "3000", "--data", "add:0.01", "--runs", "320", "--seed", "2"],
-    "qat": ["qat", "--dataset", "teacher", "--bits", "2,0", "--widths", "8,16", "--lrs", "0.1", "--seeds", "3",
+    "qat": ["qat", "--dataset", "teacher", "--bits", "2,0", "--widths", "8,16", "--lr", "0.1", "--runs", "3",
             "--epochs", "3", "--n-train", "300", "--n-measure", "50", "--probes", "2", "--mc", "1",
             "--chunk-size", "1"],
     "figures": ["figures", "--only", "2"],

@@ -122,6 +122,39 @@ def train(dims, X, y, *, epochs, batch, lr, momentum, weight_decay, n_half, clip
     return theta, quantize(theta, dims, n_half, clip_mult)[0]
 
 
+def train_noise(dims, X, y, *, epochs, batch, lr, momentum, weight_decay, n_half, clip_mult, seed,
+                a_levels=0, a_clip=4.0):
+    """The noise twin written from its definition: per batch, every weight of layer l gets
+    N(0, Delta_l^2/12) noise with Delta_l = clip_mult rms(W_l) / n_half; the gradient at the noisy
+    weights updates the latent ones (no mask).  Seeds: child 0 init, 1 order, 2 noise.  Returns
+    (theta, list of (injected e, nominal variance) per layer and batch)."""
+    root = np.random.SeedSequence(seed)
+    s_init, s_order, s_noise = (np.random.SeedSequence(root.entropy, spawn_key=root.spawn_key + (k,))
+                                for k in range(3))
+    theta = init(dims, np.random.default_rng(s_init))
+    rng = np.random.default_rng(s_order)
+    order = [rng.permutation(X.shape[0]) for _ in range(epochs)]
+    noise_rng = np.random.default_rng(s_noise)
+    vel = np.zeros_like(theta)
+    draws = []
+    for e in range(epochs):
+        for s in range(0, X.shape[0], batch):
+            idx = order[e][s:s + batch]
+            noisy = theta.copy()
+            p = 0
+            for l in range(len(dims) - 1):
+                nw = dims[l] * dims[l + 1]
+                var = (clip_mult * math.sqrt(np.mean(theta[p:p + nw] ** 2)) / n_half) ** 2 / 12.0
+                eps = math.sqrt(var) * np.array([noise_rng.standard_normal() for _ in range(nw)])
+                noisy[p:p + nw] += eps
+                draws.append((eps, var))
+                p += nw + dims[l + 1]
+            _, g = loss_grad(noisy, dims, X[idx], y[idx], a_levels, a_clip)
+            vel = momentum * vel + g + weight_decay * theta
+            theta = theta - lr * vel
+    return theta, draws
+
+
 def fd_hessian(theta, dims, X, y, h=1e-5):
     """Hessian by central differences of the analytic gradient (symmetrized)."""
     p = theta.size

@@ -50,7 +50,7 @@ def test_compare_not_converged_exit_3(capsys):
 
 
 def test_qat_cli_tiny_run_and_resume(tmp_path, capsys):
-    argv = ["qat", "--dataset", "teacher", "--bits", "2,0", "--widths", "6", "--lrs", "0.1", "--seeds", "2",
+    argv = ["qat", "--dataset", "teacher", "--bits", "2,0", "--widths", "6", "--lr", "0.1", "--runs", "2",
             "--epochs", "2", "--n-train", "100", "--n-measure", "40", "--probes", "2", "--mc", "1",
             "--out", str(tmp_path), "--json"]
     rc, d, _ = _json(capsys, argv)

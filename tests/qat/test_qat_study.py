@@ -12,7 +12,7 @@ import pytest
 
 import fastq
 from fastq.qat.analysis import rank_correlations, summarize
-from fastq.qat.datasets import load_dataset, sklearn_available
+from fastq.qat.datasets import load_dataset, mnist1d_available, sklearn_available
 from fastq.qat.study import CHECKPOINT_DIRNAME, load_study, qat_study, study_config
 
 TINY = dict(bits=(2, 0), widths=(6,), lrs=(0.1,), seeds=3, epochs=2, n_measure=50, probes=2, mc=1,
@@ -122,6 +122,31 @@ def test_digits_dataset_and_tiny_study(tmp_path):
     assert np.all(np.abs(d.X_train.mean(axis=0)) < 1e-12) and np.all((np.abs(sd - 1) < 1e-12) | (sd == 0))
     r = qat_study("digits", out=tmp_path, **{k: v for k, v in TINY.items() if k != "n_test"})
     assert r.summary["n_trained"] == r.n_models
+
+
+@pytest.mark.skipif(not mnist1d_available(), reason="mnist1d not installed (fastq[data])")
+def test_mnist1d_dataset_is_local_deterministic_and_leaves_global_rngs_alone():
+    import random
+
+    import fastq.qat.datasets as D
+
+    D._cached.cache_clear()
+    np.random.seed(123)
+    random.seed(7)
+    before = (np.random.random(), random.random())
+    np.random.seed(123)
+    random.seed(7)
+    d = load_dataset("mnist1d", seed=1)
+    assert (np.random.random(), random.random()) == before  # make_dataset's global seeding undone
+    assert d.X_train.shape == (4000, 40) and d.X_test.shape == (1000, 40) and d.classes == 10
+    assert np.all(np.abs(d.X_train.mean(axis=0)) < 1e-12)
+    assert np.bincount(d.y_train, minlength=10).min() > 300
+    D._cached.cache_clear()
+    again = load_dataset("mnist1d", seed=1, n_train=3000)
+    np.testing.assert_array_equal(np.concatenate([again.y_train, again.y_test]),
+                                  np.concatenate([d.y_train, d.y_test]))
+    with pytest.raises(fastq.FastqInputError, match="n_train"):
+        load_dataset("mnist1d", n_train=5000)
 
 
 def test_digits_missing_sklearn_message(monkeypatch):

@@ -253,7 +253,7 @@ def test_bad_input_other():
 
 
 def test_cli_json(capsys):
-    rc = main(["ste", "--bits", "2", "--omega", "1.5", "--eta", "0.5", "--sigma", "0.3",
+    rc = main(["ste", "--bits", "2", "--omega", "1.5", "--lr", "0.5", "--sigma", "0.3",
                "--tau-max", "2", "--dtau", "0.5", "--n", "300", "--runs", "3", "--seed", "4", "--json"])
     assert rc == 0
     d = json.loads(capsys.readouterr().out)
@@ -266,12 +266,15 @@ def test_cli_json(capsys):
 
 
 def test_cli_errors(capsys):
+    assert main(["ste", "--bits", "2", "--omega", "1.5", "--lr", "2", "--sigma", "0.3"]) == 2
+    assert "lr must be in (0, 2)" in capsys.readouterr().err
+    # the old spelling --eta stays as a hidden alias of --lr
     assert main(["ste", "--bits", "2", "--omega", "1.5", "--eta", "2", "--sigma", "0.3"]) == 2
-    assert "eta must be in (0, 2)" in capsys.readouterr().err
-    assert main(["ste", "--n-p", "2", "--omega", "1.5", "--eta", "0.5", "--sigma", "0.3",
+    assert "lr must be in (0, 2)" in capsys.readouterr().err
+    assert main(["ste", "--n-p", "2", "--omega", "1.5", "--lr", "0.5", "--sigma", "0.3",
                  "--n", "10", "--runs", "0"]) == 2
     assert "runs" in capsys.readouterr().err
     with pytest.raises(SystemExit) as e:
-        main(["ste", "--bits", "2", "--omega", "1.5", "--eta", "0.5", "--sigma", "0.3",
+        main(["ste", "--bits", "2", "--omega", "1.5", "--lr", "0.5", "--sigma", "0.3",
               "--edge-width", "0.1"])
     assert e.value.code == 2

@@ -278,7 +278,7 @@ def test_bad_model_inputs():
 
 
 def test_cli_json_quantized_inputs(capsys):
-    rc = main(["ste", "--bits", "2", "--omega", "2", "--eta", "0.5", "--sigma", "0.1", "--input-bits", "2",
+    rc = main(["ste", "--bits", "2", "--omega", "2", "--lr", "0.5", "--sigma", "0.1", "--input-bits", "2",
                "--input-omega", "2", "--init", "gaussian:1", "--teacher", "constant:1", "--tau-max", "2",
                "--dtau", "0.5", "--n", "200", "--runs", "2", "--json"])
     assert rc == 0

@@ -81,6 +81,8 @@ def run(args) -> int:
     from ..routing import make_routing_setup, route_compare
     from ..store import metadata, to_json, write_json
 
+    if args.lr is not None:
+        V.positive("lr", args.lr)
     s = make_routing_setup(args.model, args.rule, n=args.n, alpha=args.alpha, copies=args.copies, p=args.p,
                            kernel=args.kernel, bits=args.bits, omega=args.omega, eta=args.lr,
                            hidden=args.hidden, n_test=args.n_test, dataset=args.dataset, epochs=args.epochs,

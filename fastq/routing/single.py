@@ -163,7 +163,8 @@ def coupling(s: RoutingSetup, t0: int, count: int, total: int) -> np.ndarray:
 
 def _advance(st: _State, s: RoutingSetup, n_steps: int, t0: int = 0) -> None:
     """Draw the copies' samples block by block and run the routed kernel over ``n_steps``
-    (steps ``t0`` onwards of the run, for the coupling schedule)."""
+    (steps ``t0`` onwards of the run, for the coupling schedule).
+    """
     m, n = s.copies, s.n
     block = max(1, BLOCK_ELEMENTS // (m * n))
     done = 0
@@ -207,7 +208,8 @@ def _outputs(st: _State, s: RoutingSetup, X, w=None, wv=None):
 
 def _errors(st: _State, s: RoutingSetup, train=None):
     """Dict: per (M,) test error of each copy, mean, vote, centre; with ``train = (X, y)`` also the
-    training errors per copy ``tper`` (M,) and of the vote ``tvote``."""
+    training errors per copy ``tper`` (M,) and of the vote ``tvote``.
+    """
     centre = st.quant(st.h.mean(axis=0, keepdims=True))
     cv = st.quant(st.hv.mean(axis=0, keepdims=True)) if s.model == "mlp" else (
         None if s.model == "perceptron" else st.hv[:1])
@@ -251,7 +253,8 @@ def _store(rec: dict, j: int, e: dict) -> None:
 
 def _simulate(s: RoutingSetup, ss: np.random.SeedSequence):
     """(errors dict of arrays, final state): the run behind :func:`route` (online here; a finite
-    training set in :func:`fastq.routing.finite.simulate_finite`)."""
+    training set in :func:`fastq.routing.finite.simulate_finite`).
+    """
     if s.finite:
         from .finite import simulate_finite
 
@@ -276,7 +279,8 @@ def route(setup: RoutingSetup | None = None, *, seed, **params) -> RoutingResult
     :func:`~fastq.routing.spec.make_routing_setup` (``model``, ``rule``, ``n``, ``alpha`` or
     ``alphas``, ``copies``, ``p``, ``kernel``, ``bits``, ``omega``, ``eta``, ``gamma``, ``init``,
     ``hidden``, ``n_test``, ``epochs``, ``width``, ``init_mode``, ``gamma_end``, ``warmup``);
-    ``epochs`` trains on a finite set with a fixed lift (:mod:`fastq.routing.finite`); ``seed`` an int >= 0 or a SeedSequence (streams in the module
+    ``epochs`` trains on a finite set with a fixed lift (:mod:`fastq.routing.finite`); ``seed``
+    an int >= 0 or a SeedSequence (streams in the module
     docstring).  Kernels: ``fastq.routing._kernels._perceptron_steps`` and ``_net_steps``.
 
     .. math::

@@ -203,7 +203,7 @@ def make_routing_setup(model="perceptron", rule=None, *, n=200, alphas=None, alp
     gamma_end = V.in_range("gamma_end", gamma_end, 0.0, 1.0)
     warmup = V.integer("warmup", warmup, 0, 1_000_000)
     if warmup and (epochs is None or init_mode != "shared"):
-        raise V.FastqInputError("warmup needs a finite training set (epochs) and init_mode shared "
+        raise V.FastqInputError("warmup needs a finite training set (epochs) and a shared start (init shared) "
                                 f"(got warmup={warmup})")
     s = RoutingSetup(model, rule, n, alphas, copies, p, kernel, bits, omega, eta, gamma, init,
                      hidden if model != "perceptron" else 1, n_test, dataset, epochs, width, init_mode,

@@ -79,7 +79,9 @@ COMMANDS = {
              "--gradient": ["mult:0.2", "fp:99", ""], "--runs": ["0", "2", "-1"], "--seed": ["0", "-1"]}),
     "routing": (["--n", "20", "--alpha", "1", "--copies", "2", "--runs", "2", "--n-test", "20", "--bits", "1"],
                 {"--n": ["20", "1", "x", "1e12"], "--alpha": NUM, "--copies": ["2", "0", "65", "x"],
-                 "--p": NUM, "--kernel": ["uniform", "ring", "x"], "--bits": ["0", "1", "2", "9", "x"],
+                 "--p": NUM, "--kernel": ["uniform", "ring", "gaussian", "x"], "--bits": ["0", "1", "2", "9", "x"],
+                 "--epochs": ["2", "0", "x"], "--width": ["1", "0", "x"], "--init": ["shared", "independent", "x"],
+                 "--coupling": NUM, "--lr": NUM,
                  "--rule": ["hebb", "clipped", "ste", "perceptron"], "--model": ["committee", "mlp", "x"],
                  "--gamma": NUM, "--runs": ["2", "1", "x"], "--seed": ["0", "-1"], "--jobs": ["1", "0", "x"]}),
 }

@@ -91,6 +91,13 @@ def _quant(x, quantized, levels, thresholds):
     return _phi(x, levels, thresholds, 0.0) if quantized else x
 
 
+@njit(inline="always")
+def _clip(x, clip):
+    if clip > 0.0:
+        return min(clip, max(-clip, x))
+    return x
+
+
 @njit
 def _elastic(h, w, gamma, quantized, levels, thresholds):
     """Elastic coupling (replicated SGD): ``h_a += gamma (mean_b h_b - h_a)`` per parameter.
@@ -110,14 +117,16 @@ def _elastic(h, w, gamma, quantized, levels, thresholds):
 
 @njit
 def _perceptron_steps(h, w, X, Y, rule, step, quantized, levels, thresholds, p, kernel, gam, rng,
-                      src, keys, cdf):
+                      src, keys, cdf, thr, clip):
     """Run ``X.shape[0]`` routed steps of a perceptron rule on M copies (in place).
 
     h, w : (M, N) hidden states and weights; X : (B, M, N) the copies' samples; Y : (B, M) labels
     +-1; rule : ``RULE_HEBB`` (update always) or ``RULE_PERCEPTRON`` (update when the routed model
     errs, ``y * (w . x) <= 0``); step : eta / sqrt(N); the update ``h += step * y * x`` goes to
     the source copies; gam (B,) the coupling after each step (0 = none); cdf the Gaussian kernel's
-    shift law.  src (N, M) int64 and keys (M,) are work arrays.
+    shift law; thr : the rule updates when ``y * (w . x) <= thr`` (margin kappa sqrt(N)); clip > 0
+    keeps every hidden state in [-clip, clip] (the clipped perceptron).  src (N, M) int64 and keys
+    (M,) are work arrays.
     """
     n_steps, m, n = X.shape
     for t in range(n_steps):
@@ -128,12 +137,12 @@ def _perceptron_steps(h, w, X, Y, rule, step, quantized, levels, thresholds, p, 
                 field = 0.0
                 for i in range(n):
                     field += w[src[i, a], i] * X[t, a, i]
-                if y * field > 0.0:
+                if y * field > thr:
                     continue
             c = step * y
             for i in range(n):
                 s = src[i, a]
-                h[s, i] += c * X[t, a, i]
+                h[s, i] = _clip(h[s, i] + c * X[t, a, i], clip)
                 w[s, i] = _quant(h[s, i], quantized, levels, thresholds)
         if gam[t] > 0.0:
             _elastic(h, w, gam[t], quantized, levels, thresholds)

@@ -27,7 +27,7 @@ import math
 import numpy as np
 
 from .._jit import njit
-from ._kernels import KERNEL_GAUSS, KERNEL_UNIFORM, RULE_HEBB, _elastic, _quant, _shift
+from ._kernels import KERNEL_GAUSS, KERNEL_UNIFORM, RULE_HEBB, _clip, _elastic, _quant, _shift
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -90,7 +90,7 @@ def _lift_table(k0, k1, n_samples, n_par, m, p, kernel, cdf):
 
 @njit
 def _perceptron_epoch(h, w, X, Y, order, rule, step, quantized, levels, thresholds, p, kernel, cdf, k0, k1,
-                      gam, src):
+                      gam, src, thr, clip):
     """One epoch of a perceptron rule on the fixed lift (in place).
 
     h, w : (M, N); X : (P, N) training set; Y : (P,) labels; order : (T, M) sample of copy a at
@@ -108,12 +108,12 @@ def _perceptron_epoch(h, w, X, Y, order, rule, step, quantized, levels, threshol
                 s = _lift_entry(k0, k1, mu, i, a, m, p, kernel, cdf)
                 src[i] = s
                 field += w[s, i] * X[mu, i]
-            if rule != RULE_HEBB and y * field > 0.0:
+            if rule != RULE_HEBB and y * field > thr:
                 continue
             c = step * y
             for i in range(n):
                 s = src[i]
-                h[s, i] += c * X[mu, i]
+                h[s, i] = _clip(h[s, i] + c * X[mu, i], clip)
                 w[s, i] = _quant(h[s, i], quantized, levels, thresholds)
         if gam[t] > 0.0:
             _elastic(h, w, gam[t], quantized, levels, thresholds)

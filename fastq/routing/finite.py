@@ -49,7 +49,7 @@ def _epoch(st: _State, s: RoutingSetup, X, y, order, gam, key, p, *, h=None) -> 
     if s.model == "perceptron":
         rule = K.RULE_HEBB if s.rule == "hebb" else K.RULE_PERCEPTRON
         L._perceptron_epoch(hh, ww, X, y, order, rule, s.eta / math.sqrt(s.n), q, lv, th, p, kern, cdf,
-                            key[0], key[1], gam, np.empty(s.n, dtype=np.int64))
+                            key[0], key[1], gam, np.empty(s.n, dtype=np.int64), s.margin * math.sqrt(s.n), s.clip)
     else:
         hv = st.hv if h is None else h["hv"]
         wv = st.wv if h is None else h["wv"]

@@ -186,7 +186,7 @@ def _advance(st: _State, s: RoutingSetup, n_steps: int, t0: int = 0) -> None:
             rule = K.RULE_HEBB if s.rule == "hebb" else K.RULE_PERCEPTRON
             K._perceptron_steps(st.h, st.w, X, Y, rule, s.eta / math.sqrt(n), st.quantized, st.levels,
                                 st.thresholds, s.p, K.KERNELS[s.kernel], gam, st.route_rng, st.src,
-                                st.keys, st.cdf)
+                                st.keys, st.cdf, s.margin * math.sqrt(n), s.clip)
         else:
             K._net_steps(st.h, st.w, st.hv, st.wv, s.model == "mlp", X, Y, s.eta, st.quantized, st.levels,
                          st.thresholds, s.p, K.KERNELS[s.kernel], gam, st.route_rng, st.src, st.keys,

@@ -63,7 +63,9 @@ class RoutingSetup:
     from copy 0's initial state) or "independent"; gamma_end : 0 = constant coupling ``gamma``,
     else the coupling rises geometrically from ``gamma`` to ``gamma_end`` along training (the
     robust-ensemble schedule); warmup : epochs of one common model before the copies split
-    (finite mode, shared start).
+    (finite mode, shared start); margin : the perceptron rules update when the stability
+    ``y w . x / sqrt(N)`` is <= margin (0: on errors only); clip : > 0 bounds the hidden states
+    to [-clip, clip] (0: unbounded).
     """
 
     model: str
@@ -86,6 +88,8 @@ class RoutingSetup:
     init_mode: str = "shared"
     gamma_end: float = 0.0
     warmup: int = 0
+    margin: float = 0.0
+    clip: float = 0.0
 
     @property
     def quantizer(self) -> Quantizer | None:
@@ -152,7 +156,7 @@ def _choice(name, value, allowed):
 def make_routing_setup(model="perceptron", rule=None, *, n=200, alphas=None, alpha=None, copies=4,
                        p=0.5, kernel="uniform", bits=0, omega=1.0, eta=None, gamma=0.0, init=None,
                        hidden=3, n_test=2000, dataset="teacher", epochs=None, width=1.0,
-                       init_mode="shared", gamma_end=0.0, warmup=0) -> RoutingSetup:
+                       init_mode="shared", gamma_end=0.0, warmup=0, margin=0.0, clip=0.0) -> RoutingSetup:
     """Validate a routed-training setting (one line naming the parameter on bad input).
 
     ``alpha`` (the last recorded value) or ``alphas`` (all of them) must be given; ``rule``
@@ -205,9 +209,11 @@ def make_routing_setup(model="perceptron", rule=None, *, n=200, alphas=None, alp
     if warmup and (epochs is None or init_mode != "shared"):
         raise V.FastqInputError("warmup needs a finite training set (epochs) and a shared start (init shared) "
                                 f"(got warmup={warmup})")
+    margin = V.nonnegative("margin", margin)
+    clip = V.nonnegative("clip", clip)
     s = RoutingSetup(model, rule, n, alphas, copies, p, kernel, bits, omega, eta, gamma, init,
                      hidden if model != "perceptron" else 1, n_test, dataset, epochs, width, init_mode,
-                     gamma_end, warmup)
+                     gamma_end, warmup, margin, clip)
     if epochs is not None:
         _check_finite(s, steps[-1])
         work = float(copies) * (epochs + warmup) * sum(steps) * s.n_params

@@ -61,7 +61,7 @@ def permutations(g, n_par, m, p, kernel, width=1.0):
 
 
 def perceptron(seed, *, n, steps, copies, p, kernel, rule, levels=None, eta=1.0, gamma=0.0, init=0.0,
-               init_mode="shared"):
+               init_mode="shared", margin=0.0, clip=0.0):
     """Final hidden states (M, N) of routed perceptron training."""
     root = np.random.SeedSequence(seed)
     w0 = np.where(rng(root, 0).random(n) < 0.5, -1.0, 1.0)
@@ -80,10 +80,11 @@ def perceptron(seed, *, n, steps, copies, p, kernel, rule, levels=None, eta=1.0,
             x = xs[a]
             y = 1.0 if x @ w0 >= 0 else -1.0
             routed = np.array([w[src[i][a], i] for i in range(n)])
-            if rule != "hebb" and y * float(np.sum(routed * x)) > 0:
+            if rule != "hebb" and y * float(np.sum(routed * x)) / math.sqrt(n) > margin:
                 continue
             for i in range(n):
-                new[src[i][a], i] = h[src[i][a], i] + step * y * x[i]
+                v = h[src[i][a], i] + step * y * x[i]
+                new[src[i][a], i] = min(clip, max(-clip, v)) if clip > 0 else v
         h = new
         if gamma > 0:
             h = h + gamma * (h.mean(axis=0) - h)
@@ -195,7 +196,7 @@ def _gamma(gamma, gamma_end, t, total):
 
 
 def perceptron_finite(seed, *, n, alpha, epochs, copies, p, kernel, rule, levels=None, eta=1.0, gamma=0.0,
-                      gamma_end=0.0, init=0.0, init_mode="independent", width=1.0):
+                      gamma_end=0.0, init=0.0, init_mode="independent", width=1.0, margin=0.0, clip=0.0):
     """Final hidden states (M, N) of routed perceptron training on a finite set, fixed lift."""
     root, gens, h, n_p, key = _finite_common(seed, n, alpha, copies, n, init, init_mode)
     w0 = np.where(rng(root, 0).random(n) < 0.5, -1.0, 1.0)
@@ -210,10 +211,11 @@ def perceptron_finite(seed, *, n, alpha, epochs, copies, p, kernel, rule, levels
                 mu = orders[a][t]
                 w = quantize(levels, h)
                 routed = np.array([w[pi[mu][i][a], i] for i in range(n)])
-                if rule != "hebb" and Y[mu] * float(np.sum(routed * X[mu])) > 0:
+                if rule != "hebb" and Y[mu] * float(np.sum(routed * X[mu])) / math.sqrt(n) > margin:
                     continue
                 for i in range(n):
-                    h[pi[mu][i][a], i] += step * Y[mu] * X[mu, i]
+                    v = h[pi[mu][i][a], i] + step * Y[mu] * X[mu, i]
+                    h[pi[mu][i][a], i] = min(clip, max(-clip, v)) if clip > 0 else v
             g = _gamma(gamma, gamma_end, e * n_p + t, epochs * n_p)
             if g > 0 and copies > 1:
                 h = h + g * (h.mean(axis=0) - h)

@@ -21,7 +21,8 @@ def _levels(bits):
 
 
 PERC = [
-    dict(rule="clipped", bits=1, p=0.6, kernel="uniform", gamma=0.0, gamma_end=0.0, init_mode="shared"),
+    dict(rule="clipped", bits=1, p=0.6, kernel="uniform", gamma=0.0, gamma_end=0.0, init_mode="shared", margin=0.4,
+         clip=0.5),
     dict(rule="clipped", bits=2, p=1.0, kernel="ring", gamma=0.0, gamma_end=0.0, init_mode="independent"),
     dict(rule="perceptron", bits=0, p=0.5, kernel="gaussian", gamma=0.0, gamma_end=0.0, init_mode="independent"),
     dict(rule="hebb", bits=1, p=0.7, kernel="uniform", gamma=0.0, gamma_end=0.0, init_mode="shared"),
@@ -35,11 +36,13 @@ def test_finite_perceptron_matches_reference(case, copies):
     n, alpha, epochs = 6, 2.0, 3
     s = make_routing_setup("perceptron", case["rule"], n=n, alpha=alpha, epochs=epochs, copies=copies, p=case["p"],
                            kernel=case["kernel"], bits=case["bits"], gamma=case["gamma"], gamma_end=case["gamma_end"],
-                           init=0.3, init_mode=case["init_mode"], width=0.8, n_test=10)
+                           init=0.3, init_mode=case["init_mode"], width=0.8, n_test=10,
+                           margin=case.get("margin", 0.0), clip=case.get("clip", 0.0))
     _, st = _simulate(s, np.random.SeedSequence(21))
     h = naive.perceptron_finite(21, n=n, alpha=alpha, epochs=epochs, copies=copies, p=case["p"], kernel=case["kernel"],
                                 rule=case["rule"], levels=_levels(case["bits"]), gamma=case["gamma"],
-                                gamma_end=case["gamma_end"], init=0.3, init_mode=case["init_mode"], width=0.8)
+                                gamma_end=case["gamma_end"], init=0.3, init_mode=case["init_mode"], width=0.8,
+                                margin=case.get("margin", 0.0), clip=case.get("clip", 0.0))
     np.testing.assert_allclose(st.h, h, rtol=1e-12, atol=1e-13)
 
 

@@ -17,7 +17,7 @@ CASES = [
     dict(rule="clipped", bits=1, p=0.4, kernel="uniform", gamma=0.0),
     dict(rule="clipped", bits=2, p=1.0, kernel="ring", gamma=0.0),
     dict(rule="clipped", bits=3, p=0.0, kernel="uniform", gamma=0.2),
-    dict(rule="clipped", bits=1, p=0.6, kernel="gaussian", gamma=0.0),
+    dict(rule="clipped", bits=1, p=0.6, kernel="gaussian", gamma=0.0, margin=0.3, clip=0.4),
 ]
 
 
@@ -31,10 +31,12 @@ def _levels(bits):
 def test_perceptron_kernel_matches_reference(case, copies):
     n, steps = 7, 40
     s = make_routing_setup("perceptron", case["rule"], n=n, alpha=steps / n, copies=copies, p=case["p"],
-                           kernel=case["kernel"], bits=case["bits"], gamma=case["gamma"], init=0.3, n_test=10)
+                           kernel=case["kernel"], bits=case["bits"], gamma=case["gamma"], init=0.3, n_test=10,
+                           margin=case.get("margin", 0.0), clip=case.get("clip", 0.0))
     _, st = _simulate(s, np.random.SeedSequence(11))
     h, w0 = naive.perceptron(11, n=n, steps=steps, copies=copies, p=case["p"], kernel=case["kernel"],
-                             rule=case["rule"], levels=_levels(case["bits"]), gamma=case["gamma"], init=0.3)
+                             rule=case["rule"], levels=_levels(case["bits"]), gamma=case["gamma"], init=0.3,
+                             margin=case.get("margin", 0.0), clip=case.get("clip", 0.0))
     assert np.array_equal(st.w0, w0)
     np.testing.assert_allclose(st.h, h, rtol=1e-12, atol=1e-13)
 

@@ -28,9 +28,16 @@ def register(sub):
     g = p.add_argument_group("model and training")
     g.add_argument("--model", choices=("perceptron", "committee", "mlp"), default="perceptron",
                    help="teacher-student model (default: perceptron)")
-    g.add_argument("--rule", choices=("hebb", "perceptron", "clipped", "ste"),
+    g.add_argument("--rule", choices=("hebb", "perceptron", "clipped", "sbpi", "ste"),
                    help="local rule: hebb | perceptron (real weights) | clipped (quantized weights) for the "
-                        "perceptron, ste for the networks (default: perceptron, clipped with --bits >= 1, ste)")
+                        "perceptron, sbpi (quantized weights, needs --epochs), ste for the networks (default: "
+                        "perceptron, clipped with --bits >= 1, ste)")
+    g.add_argument("--margin", type=C._float, default=0.0, metavar="K",
+                   help="perceptron rules update while the stability y w.x / sqrt(N) <= K, >= 0 (default: 0)")
+    g.add_argument("--clip", type=C._float, default=0.0, metavar="C",
+                   help="bound of the hidden states, >= 0, 0 = unbounded (default: 0)")
+    g.add_argument("--ps", type=C._float, default=0.3, metavar="PS",
+                   help="SBPI: probability of a reinforcement step when 0 < stability <= margin (default: 0.3)")
     g.add_argument("--n", type=C._float, default=200, metavar="N", help="input dimension, integer >= 2 (default: 200)")
     g.add_argument("--alpha", type=C._float, default=4.0, metavar="A",
                    help="samples per copy / N, > 0 (default: 4)")
@@ -86,7 +93,8 @@ def run(args) -> int:
     s = make_routing_setup(args.model, args.rule, n=args.n, alpha=args.alpha, copies=args.copies, p=args.p,
                            kernel=args.kernel, bits=args.bits, omega=args.omega, eta=args.lr,
                            hidden=args.hidden, n_test=args.n_test, dataset=args.dataset, epochs=args.epochs,
-                           width=args.width, init_mode=args.init_mode, warmup=args.warmup)
+                           width=args.width, init_mode=args.init_mode, warmup=args.warmup,
+                           margin=args.margin, clip=args.clip, ps=args.ps)
     gamma = V.in_range("coupling", args.coupling, 0.0, 1.0, lo_open=True)
     runs = V.integer("runs", args.runs, 2, 100_000)
     seed = V.integer("seed", args.seed, 0)
@@ -103,7 +111,8 @@ def run(args) -> int:
                             progress=show_progress(args.json))
     out = {"model": s.model, "rule": s.rule, "n": s.n, "alpha": s.alphas[-1], "copies": s.copies, "p": s.p,
            "kernel": s.kernel, "width": s.width, "epochs": s.epochs, "n_train": s.n_train() if s.finite else None,
-           "init": s.init_mode, "warmup": s.warmup, "bits": s.bits, "omega": s.omega, "lr": s.eta,
+           "init": s.init_mode, "warmup": s.warmup, "margin": s.margin, "clip": s.clip, "bits": s.bits,
+           "omega": s.omega, "lr": s.eta,
            "coupling": gamma, "runs": runs, "seed": seed, **res.values, "status": res.status}
     if out_dir is not None:
         write_json(out_dir / "routing.json", {**metadata("routing", res.params), "result": out})

@@ -36,6 +36,7 @@ KERNEL_GAUSS = 2
 RULE_HEBB = 0
 KERNELS = {"uniform": KERNEL_UNIFORM, "ring": KERNEL_RING, "gaussian": KERNEL_GAUSS}
 RULE_PERCEPTRON = 1  # also the clipped perceptron: same rule on the hidden states of quantized weights
+RULE_SBPI = 2  # finite training sets only (fastq.routing._lift)
 
 
 def shift_cdf(m: int, width: float) -> np.ndarray:

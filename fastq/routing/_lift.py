@@ -27,7 +27,7 @@ import math
 import numpy as np
 
 from .._jit import njit
-from ._kernels import KERNEL_GAUSS, KERNEL_UNIFORM, RULE_HEBB, _clip, _elastic, _quant, _shift
+from ._kernels import KERNEL_GAUSS, KERNEL_UNIFORM, RULE_HEBB, RULE_SBPI, _clip, _elastic, _quant, _shift
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -37,6 +37,8 @@ _S27 = np.uint64(27)
 _S31 = np.uint64(31)
 _S11 = np.uint64(11)
 _INV53 = 1.0 / 9007199254740992.0
+#: xor-ed into the key for SBPI's coin flips (a stream apart from the lift's)
+_SALT = np.uint64(0xD1B54A32D192ED03)
 
 
 @njit(inline="always")
@@ -90,12 +92,15 @@ def _lift_table(k0, k1, n_samples, n_par, m, p, kernel, cdf):
 
 @njit
 def _perceptron_epoch(h, w, X, Y, order, rule, step, quantized, levels, thresholds, p, kernel, cdf, k0, k1,
-                      gam, src, thr, clip):
+                      gam, src, thr, clip, ps, t0):
     """One epoch of a perceptron rule on the fixed lift (in place).
 
     h, w : (M, N); X : (P, N) training set; Y : (P,) labels; order : (T, M) sample of copy a at
-    step t; rule, step : as ``_kernels._perceptron_steps``; gam : (T,) coupling per step; src (N,)
-    work array.
+    step t; rule, step, thr, clip : as ``_kernels._perceptron_steps``; gam : (T,) coupling per
+    step; src (N,) work array.  ``RULE_SBPI`` (Baldassi et al. 2007, on real hidden states): on an
+    error (``y w.x <= 0``) the perceptron update; when ``0 < y w.x <= thr``, with probability
+    ``ps`` (coin ``U(key ^ SALT; t0 + t, a, 1)``, t0 the step offset of the epoch) the update only
+    of the hidden states that agree, ``y x_i h_i > 0`` (reinforcement).
     """
     n_steps, m = order.shape
     n = X.shape[1]
@@ -110,9 +115,16 @@ def _perceptron_epoch(h, w, X, Y, order, rule, step, quantized, levels, threshol
                 field += w[s, i] * X[mu, i]
             if rule != RULE_HEBB and y * field > thr:
                 continue
+            only_agreeing = False
+            if rule == RULE_SBPI and y * field > 0.0:
+                if _unit(k0 ^ _SALT, k1, t0 + t, a, 1) >= ps:
+                    continue
+                only_agreeing = True
             c = step * y
             for i in range(n):
                 s = src[i]
+                if only_agreeing and y * X[mu, i] * h[s, i] <= 0.0:
+                    continue
                 h[s, i] = _clip(h[s, i] + c * X[mu, i], clip)
                 w[s, i] = _quant(h[s, i], quantized, levels, thresholds)
         if gam[t] > 0.0:

@@ -39,7 +39,7 @@ def training_set(st: _State, s: RoutingSetup, ss: np.random.SeedSequence):
     return X, st.labels(X)
 
 
-def _epoch(st: _State, s: RoutingSetup, X, y, order, gam, key, p, *, h=None) -> None:
+def _epoch(st: _State, s: RoutingSetup, X, y, order, gam, key, p, *, h=None, t0=0) -> None:
     """One epoch of the kernel on the state (or on the one-model arrays ``h`` of the warm-up)."""
     m = order.shape[1]
     kern, cdf = K.KERNELS[s.kernel], (st.cdf if m == s.copies else K.shift_cdf(m, s.width))
@@ -47,9 +47,10 @@ def _epoch(st: _State, s: RoutingSetup, X, y, order, gam, key, p, *, h=None) -> 
     hh = st.h if h is None else h["h"]
     ww = st.w if h is None else h["w"]
     if s.model == "perceptron":
-        rule = K.RULE_HEBB if s.rule == "hebb" else K.RULE_PERCEPTRON
+        rule = {"hebb": K.RULE_HEBB, "sbpi": K.RULE_SBPI}.get(s.rule, K.RULE_PERCEPTRON)
         L._perceptron_epoch(hh, ww, X, y, order, rule, s.eta / math.sqrt(s.n), q, lv, th, p, kern, cdf,
-                            key[0], key[1], gam, np.empty(s.n, dtype=np.int64), s.margin * math.sqrt(s.n), s.clip)
+                            key[0], key[1], gam, np.empty(s.n, dtype=np.int64), s.margin * math.sqrt(s.n), s.clip,
+                            s.ps, t0)
     else:
         hv = st.hv if h is None else h["hv"]
         wv = st.wv if h is None else h["wv"]
@@ -64,8 +65,8 @@ def _warmup(st: _State, s: RoutingSetup, X, y, ss, key) -> None:
         one["hv"], one["wv"] = st.hv[:1].copy(), st.wv[:1].copy()
     g = _rng(ss, 5)
     n_p = X.shape[0]
-    for _ in range(s.warmup):
-        _epoch(st, s, X, y, g.permutation(n_p)[:, None], np.zeros(n_p), key, 0.0, h=one)
+    for e in range(s.warmup):  # SBPI coins of the warm-up: steps after the main phase's
+        _epoch(st, s, X, y, g.permutation(n_p)[:, None], np.zeros(n_p), key, 0.0, h=one, t0=(s.epochs + e) * n_p)
     st.h[:], st.w[:] = one["h"][0], one["w"][0]
     if s.model != "perceptron":
         st.hv[:], st.wv[:] = one["hv"][0], one["wv"][0]
@@ -87,7 +88,7 @@ def simulate_finite(s: RoutingSetup, ss: np.random.SeedSequence):
         total = s.epochs * n_p
         for e in range(s.epochs):
             order = np.stack([g.permutation(n_p) for g in st.gens], axis=1)
-            _epoch(st, s, X, y, order, coupling(s, e * n_p, n_p, total), key, s.p)
+            _epoch(st, s, X, y, order, coupling(s, e * n_p, n_p, total), key, s.p, t0=e * n_p)
         if not np.isfinite(st.h).all():
             rec["ok"] = False
             break

@@ -25,7 +25,7 @@ from .. import _validate as V
 from ..quantizers import Quantizer
 
 MODELS = ("perceptron", "committee", "mlp")
-RULES = {"perceptron": ("hebb", "perceptron", "clipped"), "committee": ("ste",), "mlp": ("ste",)}
+RULES = {"perceptron": ("hebb", "perceptron", "clipped", "sbpi"), "committee": ("ste",), "mlp": ("ste",)}
 KERNELS = ("uniform", "ring", "gaussian")
 INIT_MODES = ("shared", "independent")
 DATASETS = ("teacher", "digits")
@@ -41,7 +41,7 @@ MAX_WORK = 5e9
 MAX_TRAIN_ELEMENTS = 2.7e8
 #: default learning rates per rule (eta per unit of alpha; the perceptron rules are scale-free on
 #: real weights, the quantized ones are not)
-DEFAULT_ETA = {"hebb": 1.0, "perceptron": 1.0, "clipped": 1.0, "ste": 0.5}
+DEFAULT_ETA = {"hebb": 1.0, "perceptron": 1.0, "clipped": 1.0, "sbpi": 1.0, "ste": 0.5}
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,8 @@ class RoutingSetup:
     robust-ensemble schedule); warmup : epochs of one common model before the copies split
     (finite mode, shared start); margin : the perceptron rules update when the stability
     ``y w . x / sqrt(N)`` is <= margin (0: on errors only); clip : > 0 bounds the hidden states
-    to [-clip, clip] (0: unbounded).
+    to [-clip, clip] (0: unbounded); ps : SBPI's probability of a reinforcement step when
+    ``0 < stability <= margin`` (rule ``sbpi``, finite training sets, quantized weights).
     """
 
     model: str
@@ -90,6 +91,7 @@ class RoutingSetup:
     warmup: int = 0
     margin: float = 0.0
     clip: float = 0.0
+    ps: float = 0.3
 
     @property
     def quantizer(self) -> Quantizer | None:
@@ -156,7 +158,8 @@ def _choice(name, value, allowed):
 def make_routing_setup(model="perceptron", rule=None, *, n=200, alphas=None, alpha=None, copies=4,
                        p=0.5, kernel="uniform", bits=0, omega=1.0, eta=None, gamma=0.0, init=None,
                        hidden=3, n_test=2000, dataset="teacher", epochs=None, width=1.0,
-                       init_mode="shared", gamma_end=0.0, warmup=0, margin=0.0, clip=0.0) -> RoutingSetup:
+                       init_mode="shared", gamma_end=0.0, warmup=0, margin=0.0, clip=0.0,
+                       ps=0.3) -> RoutingSetup:
     """Validate a routed-training setting (one line naming the parameter on bad input).
 
     ``alpha`` (the last recorded value) or ``alphas`` (all of them) must be given; ``rule``
@@ -169,8 +172,8 @@ def make_routing_setup(model="perceptron", rule=None, *, n=200, alphas=None, alp
     if rule is None:
         rule = "ste" if model != "perceptron" else ("clipped" if bits else "perceptron")
     rule = _choice("rule", rule, RULES[model])
-    if rule == "clipped" and bits == 0:
-        raise V.FastqInputError("bits must be >= 1 for the clipped rule (got 0)")
+    if rule in ("clipped", "sbpi") and bits == 0:
+        raise V.FastqInputError(f"bits must be >= 1 for the {rule} rule (got 0)")
     if rule == "perceptron" and bits != 0:
         raise V.FastqInputError(f"bits must be 0 for the perceptron rule; use rule clipped (got {bits})")
     n = V.integer("n", n, 2, MAX_N)
@@ -211,9 +214,12 @@ def make_routing_setup(model="perceptron", rule=None, *, n=200, alphas=None, alp
                                 f"(got warmup={warmup})")
     margin = V.nonnegative("margin", margin)
     clip = V.nonnegative("clip", clip)
+    ps = V.in_range("ps", ps, 0.0, 1.0)
+    if rule == "sbpi" and epochs is None:
+        raise V.FastqInputError("rule sbpi needs a finite training set (epochs)")
     s = RoutingSetup(model, rule, n, alphas, copies, p, kernel, bits, omega, eta, gamma, init,
                      hidden if model != "perceptron" else 1, n_test, dataset, epochs, width, init_mode,
-                     gamma_end, warmup, margin, clip)
+                     gamma_end, warmup, margin, clip, ps)
     if epochs is not None:
         _check_finite(s, steps[-1])
         work = float(copies) * (epochs + warmup) * sum(steps) * s.n_params

@@ -165,6 +165,8 @@ CASES = [
     (["routing", "--n", "100000", "--alpha", "5000", "--epochs", "1"], "memory"),
     (["routing", "--n", "10000", "--alpha", "5", "--epochs", "1"], "P * N"),
     (["routing", "--warmup", "2"], "warmup"),
+    (["routing", "--rule", "sbpi", "--bits", "1"], "epochs"),
+    (["routing", "--clip", "-1"], "clip"),
     (["routing", "--init", "aligned"], "init"),
     (["routing", "--out", OUT, "--lr", "-1"], "lr"),
     (["routing", "--runs", "1"], "runs"),

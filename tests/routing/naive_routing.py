@@ -196,7 +196,7 @@ def _gamma(gamma, gamma_end, t, total):
 
 
 def perceptron_finite(seed, *, n, alpha, epochs, copies, p, kernel, rule, levels=None, eta=1.0, gamma=0.0,
-                      gamma_end=0.0, init=0.0, init_mode="independent", width=1.0, margin=0.0, clip=0.0):
+                      gamma_end=0.0, init=0.0, init_mode="independent", width=1.0, margin=0.0, clip=0.0, ps=0.3):
     """Final hidden states (M, N) of routed perceptron training on a finite set, fixed lift."""
     root, gens, h, n_p, key = _finite_common(seed, n, alpha, copies, n, init, init_mode)
     w0 = np.where(rng(root, 0).random(n) < 0.5, -1.0, 1.0)
@@ -211,11 +211,18 @@ def perceptron_finite(seed, *, n, alpha, epochs, copies, p, kernel, rule, levels
                 mu = orders[a][t]
                 w = quantize(levels, h)
                 routed = np.array([w[pi[mu][i][a], i] for i in range(n)])
-                if rule != "hebb" and Y[mu] * float(np.sum(routed * X[mu])) / math.sqrt(n) > margin:
+                stab = Y[mu] * float(np.sum(routed * X[mu]))
+                if rule != "hebb" and stab / math.sqrt(n) > margin:
+                    continue
+                agreeing = rule == "sbpi" and stab > 0
+                if agreeing and unit([key[0] ^ 0xD1B54A32D192ED03, key[1]], e * n_p + t, a, 1) >= ps:
                     continue
                 for i in range(n):
-                    v = h[pi[mu][i][a], i] + step * Y[mu] * X[mu, i]
-                    h[pi[mu][i][a], i] = min(clip, max(-clip, v)) if clip > 0 else v
+                    s = pi[mu][i][a]
+                    if agreeing and Y[mu] * X[mu, i] * h[s, i] <= 0:
+                        continue
+                    v = h[s, i] + step * Y[mu] * X[mu, i]
+                    h[s, i] = min(clip, max(-clip, v)) if clip > 0 else v
             g = _gamma(gamma, gamma_end, e * n_p + t, epochs * n_p)
             if g > 0 and copies > 1:
                 h = h + g * (h.mean(axis=0) - h)

@@ -27,6 +27,10 @@ PERC = [
     dict(rule="perceptron", bits=0, p=0.5, kernel="gaussian", gamma=0.0, gamma_end=0.0, init_mode="independent"),
     dict(rule="hebb", bits=1, p=0.7, kernel="uniform", gamma=0.0, gamma_end=0.0, init_mode="shared"),
     dict(rule="clipped", bits=1, p=0.0, kernel="uniform", gamma=0.05, gamma_end=1.0, init_mode="independent"),
+    dict(rule="sbpi", bits=1, p=0.5, kernel="uniform", gamma=0.0, gamma_end=0.0, init_mode="shared", margin=1.5,
+         clip=0.6),
+    dict(rule="sbpi", bits=2, p=0.8, kernel="gaussian", gamma=0.0, gamma_end=0.0, init_mode="independent",
+         margin=0.8),
 ]
 
 
@@ -37,12 +41,12 @@ def test_finite_perceptron_matches_reference(case, copies):
     s = make_routing_setup("perceptron", case["rule"], n=n, alpha=alpha, epochs=epochs, copies=copies, p=case["p"],
                            kernel=case["kernel"], bits=case["bits"], gamma=case["gamma"], gamma_end=case["gamma_end"],
                            init=0.3, init_mode=case["init_mode"], width=0.8, n_test=10,
-                           margin=case.get("margin", 0.0), clip=case.get("clip", 0.0))
+                           margin=case.get("margin", 0.0), clip=case.get("clip", 0.0), ps=0.5)
     _, st = _simulate(s, np.random.SeedSequence(21))
     h = naive.perceptron_finite(21, n=n, alpha=alpha, epochs=epochs, copies=copies, p=case["p"], kernel=case["kernel"],
                                 rule=case["rule"], levels=_levels(case["bits"]), gamma=case["gamma"],
                                 gamma_end=case["gamma_end"], init=0.3, init_mode=case["init_mode"], width=0.8,
-                                margin=case.get("margin", 0.0), clip=case.get("clip", 0.0))
+                                margin=case.get("margin", 0.0), clip=case.get("clip", 0.0), ps=0.5)
     np.testing.assert_allclose(st.h, h, rtol=1e-12, atol=1e-13)
 
 
@@ -155,3 +159,15 @@ def test_warmup_starts_every_copy_from_one_model():
     start = st.h[0].copy()
     _warmup(st, s, X, y, root, lift_key(root))
     assert np.all(st.h == st.h[0]) and not np.array_equal(st.h[0], start)
+
+
+def test_sbpi_reinforces_and_differs_from_the_clipped_rule():
+    """SBPI with a margin takes reinforcement steps the clipped rule never takes (different final
+    states from the same data), and with ps = 0 it is the clipped rule with errors-only updates
+    (margin then only decides when to skip), bit for bit."""
+    kw = dict(bits=1, n=41, alpha=1.0, epochs=5, copies=2, p=0.3, margin=1.0)
+    _, a = _simulate(make_routing_setup("perceptron", "sbpi", ps=0.5, **kw), np.random.SeedSequence(3))
+    _, b = _simulate(make_routing_setup("perceptron", "sbpi", ps=0.0, **kw), np.random.SeedSequence(3))
+    _, c = _simulate(make_routing_setup("perceptron", "clipped", **{**kw, "margin": 0.0}), np.random.SeedSequence(3))
+    assert not np.array_equal(a.h, b.h)
+    assert np.array_equal(b.h, c.h)

@@ -39,3 +39,24 @@ def test_routing_overhead_side_by_side():
         steps = kw["copies"] * kw["alpha"] * kw["n"]
         print(f"\n{case}: per (copy, step) {t[0.0] / steps * 1e6:.2f} us at p = 0; "
               f"p = 0.3 / p = 0: {t[0.3] / t[0.0]:.2f}; p = 1 / p = 0: {t[1.0] / t[0.0]:.2f}")
+
+
+FINITE = dict(model="perceptron", rule="clipped", bits=1, n=201, alpha=2.0, epochs=20, n_test=200)
+
+
+def test_finite_cost_per_epoch_side_by_side():
+    """Finite training set, fixed lift: cost per epoch of routed copies against independent copies
+    (p = 0, no lift evaluated) and against M separate one-model runs, one run of interleaved
+    measurements (no timing asserts)."""
+    for m in (4, 8):
+        runs = {"one model": dict(copies=1, p=0.0), "independent": dict(copies=m, p=0.0)}
+        runs.update({f"{k} p={p:g}": dict(copies=m, p=p, kernel=k) for k in ("uniform", "ring", "gaussian")
+                     for p in (0.3, 1.0)})
+        setups = {name: fastq.make_routing_setup(**FINITE, **kw) for name, kw in runs.items()}
+        for s in setups.values():
+            fastq.route(s, seed=0)
+        t = {name: best_of(lambda s=s: fastq.route(s, seed=1), 3) for name, s in setups.items()}
+        ind = t["independent"]
+        print(f"\nM = {m}: independent copies {ind / FINITE['epochs'] * 1e3:.2f} ms per epoch "
+              f"({ind / (m * t['one model']):.2f} x M one-model runs); routed / independent: "
+              + ", ".join(f"{k} {v / ind:.2f}" for k, v in t.items() if k not in ("one model", "independent")))

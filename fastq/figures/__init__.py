@@ -14,7 +14,8 @@ its JSON.  Groups:
   ``qgen_validation``, ``qgen_study``);
 * ``sgd`` -- quantized SGD in linear regression (risk curves, dimension, batch, spectrum, INT vs
   FP, simulation check, claims);
-* ``routing`` -- permutation routing across model copies (``routing_claims``, ``routing_hebb``);
+* ``routing`` -- permutation routing across model copies (``routing_claims``, ``routing_hebb``,
+  ``routing_finite``);
 * ``formats`` -- weight formats side by side and the optimal level set (``formats_4bit``,
   ``formats_8bit``).
 """

@@ -50,3 +50,36 @@ def plot_hebb(npz_path, png_path):
     ax.set_title("online Hebb with routing vs closed forms", fontsize=9)
     ax.legend(fontsize=7)
     return save_figure(fig, png_path)
+
+
+#: binary teacher-student perceptron: Gibbs learning generalizes perfectly, Bayes-optimal AMP
+#: generalizes perfectly, storage capacity of random patterns (alpha values)
+THEORY_MARKS = (("capacity 0.833", 0.833), ("Gibbs 1.245", 1.245), ("AMP 1.493", 1.493))
+_CURVES = (("independent", "independent copies", "C0", "o"), ("routed", "routed copies (chosen kernel, p)", "C3", "s"),
+           ("replicated", "robust ensemble (replicated)", "C2", "^"), ("elastic", "elastic", "C4", "v"),
+           ("one_model", "one model, M E epochs", "k", "x"), ("vote_routed", "vote of routed copies", "C1", "D"))
+
+
+def plot_finite(json_path, png_path, copies=4):
+    """Test error against alpha on a finite training set, one panel per setting (M = ``copies``),
+    routed copies against every baseline, the theory marks of the binary perceptron as lines.
+    """
+    rows = [r for r in json.loads(Path(json_path).read_text())["rows"] if r["copies"] == copies]
+    if not rows:
+        rows = json.loads(Path(json_path).read_text())["rows"]
+    labels = list(dict.fromkeys(r["setting"] for r in rows))
+    fig, axes = new_figure(1, len(labels), size=(5.2 * len(labels), 4.2))
+    for ax, label in zip(axes[0], labels):
+        rs = [r for r in rows if r["setting"] == label]
+        a = np.array([r["alpha"] for r in rs])
+        for key, name, color, mk in _CURVES:
+            ax.errorbar(a, [r[key] for r in rs], yerr=[r[f"{key}_se"] for r in rs], color=color, marker=mk, ms=3.5,
+                        lw=1.0, capsize=2, label=name)
+        for text, x in THEORY_MARKS:
+            ax.axvline(x, color="0.6", lw=0.8, ls=":")
+            ax.text(x, 0.98, text, rotation=90, va="top", ha="right", fontsize=6, transform=ax.get_xaxis_transform())
+        ax.set_xlabel("alpha = P / N (training set shared by the copies)")
+        ax.set_ylabel("test error")
+        ax.set_title(f"{label}, M = {rs[0]['copies']}", fontsize=8)
+    axes[0, 0].legend(fontsize=6)
+    return save_figure(fig, png_path)

@@ -73,3 +73,60 @@ def routing_claims(*, quick=False, seeds=24, seed=0, n_jobs=1, progress=False, c
         rows.append(_row(label, res))
         studies.append(res)
     return rows, studies
+
+
+#: the finite-set learning curves (figure ``routing_finite``): clipped perceptron, binary weights,
+#: unbounded (clip 0) and bounded hidden states (clip 1, margin 1)
+FINITE_SETTINGS = [
+    ("clipped perceptron / binary / unbounded", dict(clip=0.0, margin=0.0)),
+    ("clipped perceptron / binary / clip 1, margin 1", dict(clip=1.0, margin=1.0)),
+]
+FINITE_STUDY = dict(alphas=(0.3, 0.6, 1.0, 1.5, 2.0, 3.0), copies=(2, 4, 8), ps=(0.0, 0.3, 1.0),
+                    kernels=("uniform", "gaussian:1"), gammas=(0.05,), n=201, epochs=20)
+FINITE_QUICK = dict(alphas=(0.5, 1.5), copies=(2, 4), n=31, epochs=3)
+
+
+def finite_rows(label, res):
+    """Per (alpha, M): the best routed (kernel, p > 0) selected on the first half of the seeds,
+    reported with every baseline on the second half (paired differences, standard errors).
+    """
+    d, c = res.data, res.coords
+    half = d["eg_copies"].shape[-1] // 2
+    sel, rep = slice(0, half), slice(half, None)
+    p0 = list(c["p"]).index(0.0)
+    rows = []
+    for ai, alpha in enumerate(c["alpha"]):
+        for mi, m in enumerate(c["copies"]):
+            routed = d["eg_copies"][mi, :, :, ai, :]               # (kernel, p, seed)
+            score = routed[..., sel].mean(axis=-1)
+            score[:, p0] = np.inf
+            ki, pi = np.unravel_index(np.argmin(score), score.shape)
+            pick = {"routed": routed[ki, pi, rep], "independent": d["eg_copies"][mi, 0, p0, ai, rep],
+                    "replicated": d["eg_replicated"][mi, 0, ai, rep], "elastic": d["eg_elastic"][mi, 0, ai, rep],
+                    "one_model": d["eg_one_model"][mi, ai, rep], "vote_routed": d["eg_vote"][mi, ki, pi, ai, rep],
+                    "vote_independent": d["eg_vote"][mi, 0, p0, ai, rep],
+                    "train_routed": d["et_copies"][mi, ki, pi, ai, rep],
+                    "train_independent": d["et_copies"][mi, 0, p0, ai, rep],
+                    "train_replicated": d["et_replicated"][mi, 0, ai, rep]}
+            pick["routed_minus_independent"] = pick["routed"] - pick["independent"]
+            pick["routed_minus_replicated"] = pick["routed"] - pick["replicated"]
+            pick["replicated_minus_independent"] = pick["replicated"] - pick["independent"]
+            pick["vote_routed_minus_vote_independent"] = pick["vote_routed"] - pick["vote_independent"]
+            out = {"setting": label, "alpha": float(alpha), "copies": int(m), "kernel": str(c["kernel"][ki]),
+                   "p": float(c["p"][pi]), "seeds_reported": int(pick["routed"].size)}
+            for name, x in pick.items():
+                out[name], out[f"{name}_se"] = (float(v) for v in mean_se(x))
+            rows.append(out)
+    return rows
+
+
+def routing_finite_claims(*, quick=False, seeds=12, seed=0, n_jobs=1, progress=False, checkpoint_dir=None):
+    """(rows, studies): the finite-set learning curves of :data:`FINITE_SETTINGS` and their rows."""
+    rows, studies = [], []
+    for label, extra in FINITE_SETTINGS:
+        kw = {**FINITE_STUDY, **(FINITE_QUICK if quick else {})}
+        res = routing_study("perceptron", "clipped", bits=1, seeds=4 if quick else seeds, seed=seed, n_jobs=n_jobs,
+                            progress=progress, checkpoint_dir=checkpoint_dir, n_test=500, **kw, **extra)
+        rows += finite_rows(label, res)
+        studies.append(res)
+    return rows, studies

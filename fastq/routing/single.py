@@ -10,10 +10,14 @@ not depend on M, p, the kernel or the number of workers):
   1297 train and the rest test; copy ``a`` draws its step's image by ``integers(0, 1297)``;
 * ``(2,)`` routing draws (used inside the kernel; see ``_kernels``);
 * ``(3, a)`` copy ``a``: first its initial hidden states ``init * standard_normal(N)`` (networks:
-  ``(K, N)``), then one sample ``standard_normal(N)`` per step.
+  ``(K, N)``; with ``init_mode`` "shared" every copy then starts from copy 0's draw), then one
+  sample ``standard_normal(N)`` per step (online) or one ``permutation(P)`` per epoch (finite);
+* finite training set (``epochs``, :mod:`fastq.routing.finite`): ``(4,)`` draws
+  ``standard_normal((P_max, N))`` once, a run at alpha uses its first ``round(alpha N)`` rows;
+  ``(2,)`` gives the lift's key (``generate_state(2, uint64)``); ``(5,)`` the warm-up's order.
 
 So with ``p = 0`` copy ``a`` of an M-copy run is exactly the one-model run fed by stream
-``(3, a)``, and copy 0 is exactly the ``M = 1`` run with the same seed.
+``(3, a)`` (with copy 0's start when shared), and copy 0 is exactly the ``M = 1`` run.
 """
 from __future__ import annotations
 
@@ -49,7 +53,9 @@ class RoutingResult:
     copy (perceptron: ``arccos(R) / pi`` exactly; networks: test error on ``n_test`` samples);
     eg_copies : (r,) mean over copies; eg_mean : (r,) the mean of the copies (perceptron: the
     averaged weight vector, exact; networks: the averaged output, test error); eg_vote : (r,)
-    majority vote of the copies on the test set (ties: sign of the summed outputs);
+    majority vote of the copies on the test set (ties: sign of the summed outputs); eg_centre :
+    (r,) the centre, the model of the quantized mean hidden state; et / et_copies / et_vote :
+    training errors (finite training set only; NaN online, where there is no training set);
     status / converged : "diverged" if a hidden state became non-finite; params : the setting.
     """
 
@@ -61,12 +67,16 @@ class RoutingResult:
     status: str
     converged: bool
     params: dict = field(default_factory=dict)
+    eg_centre: np.ndarray | None = None
+    et: np.ndarray | None = None
+    et_copies: np.ndarray | None = None
+    et_vote: np.ndarray | None = None
 
     def to_dict(self) -> dict:
         """The record as a plain dict (JSON-ready through :func:`fastq.store.to_json`)."""
         return {"alphas": self.alphas, "eg": self.eg, "eg_copies": self.eg_copies, "eg_mean": self.eg_mean,
-                "eg_vote": self.eg_vote, "status": self.status, "converged": self.converged,
-                "params": self.params}
+                "eg_vote": self.eg_vote, "eg_centre": self.eg_centre, "et": self.et, "et_copies": self.et_copies,
+                "et_vote": self.et_vote, "status": self.status, "converged": self.converged, "params": self.params}
 
 
 def _sign(x):
@@ -93,6 +103,7 @@ class _State:
         self.route_rng = _rng(ss, 2)
         self.src = np.empty((s.n_params, m), dtype=np.int64)
         self.keys = np.empty(m)
+        self.cdf = K.shift_cdf(m, s.width)
         if s.model == "perceptron":
             self.w0 = np.where(teach.random(n) < 0.5, -1.0, 1.0)
             self.h = np.stack([s.init * g.standard_normal(n) for g in self.gens])
@@ -104,6 +115,9 @@ class _State:
                 self.v0 = np.ones(k) if s.model == "committee" else teach.standard_normal(k)
             self.h = np.stack([s.init * g.standard_normal((k, n)) for g in self.gens])
             self.hv = np.ones((m, k))
+        if s.init_mode == "shared":
+            self.h[:] = self.h[0]
+        if s.model != "perceptron":
             self.wv = self.quant(self.hv) if s.model == "mlp" else self.hv.copy()
         self.w = self.quant(self.h)
         if s.dataset != "digits":
@@ -137,13 +151,27 @@ def _digits(g):
     return X[:DIGITS_TRAIN], y[:DIGITS_TRAIN], X[DIGITS_TRAIN:], y[DIGITS_TRAIN:]
 
 
-def _advance(st: _State, s: RoutingSetup, n_steps: int) -> None:
-    """Draw the copies' samples block by block and run the routed kernel over ``n_steps``."""
+def coupling(s: RoutingSetup, t0: int, count: int, total: int) -> np.ndarray:
+    """Coupling at steps t0 .. t0 + count - 1 of ``total``: ``gamma``, or the rise to ``gamma_end``."""
+    if s.gamma == 0.0 or s.copies == 1:
+        return np.zeros(count)
+    if s.gamma_end == 0.0:
+        return np.full(count, s.gamma)
+    t = np.arange(t0, t0 + count, dtype=float)
+    return s.gamma * (s.gamma_end / s.gamma) ** (t / total)
+
+
+def _advance(st: _State, s: RoutingSetup, n_steps: int, t0: int = 0) -> None:
+    """Draw the copies' samples block by block and run the routed kernel over ``n_steps``
+    (steps ``t0`` onwards of the run, for the coupling schedule).
+    """
     m, n = s.copies, s.n
     block = max(1, BLOCK_ELEMENTS // (m * n))
     done = 0
+    total = int(s.record_steps[-1])
     while done < n_steps:
         b = min(block, n_steps - done)
+        gam = coupling(s, t0 + done, b, total)
         X = np.empty((b, m, n))
         if s.dataset == "digits":
             Y = np.empty((b, m))
@@ -157,17 +185,35 @@ def _advance(st: _State, s: RoutingSetup, n_steps: int) -> None:
         if s.model == "perceptron":
             rule = K.RULE_HEBB if s.rule == "hebb" else K.RULE_PERCEPTRON
             K._perceptron_steps(st.h, st.w, X, Y, rule, s.eta / math.sqrt(n), st.quantized, st.levels,
-                                st.thresholds, s.p, K.KERNELS[s.kernel], s.gamma, st.route_rng, st.src,
-                                st.keys)
+                                st.thresholds, s.p, K.KERNELS[s.kernel], gam, st.route_rng, st.src,
+                                st.keys, st.cdf, s.margin * math.sqrt(n), s.clip)
         else:
             K._net_steps(st.h, st.w, st.hv, st.wv, s.model == "mlp", X, Y, s.eta, st.quantized, st.levels,
-                         st.thresholds, s.p, K.KERNELS[s.kernel], s.gamma, st.route_rng, st.src, st.keys,
-                         np.empty(s.hidden))
+                         st.thresholds, s.p, K.KERNELS[s.kernel], gam, st.route_rng, st.src, st.keys,
+                         np.empty(s.hidden), st.cdf)
         done += b
 
 
-def _errors(st: _State, s: RoutingSetup):
-    """(eg per copy (M,), eg of the mean of the copies, eg of the vote)."""
+def _outputs(st: _State, s: RoutingSetup, X, w=None, wv=None):
+    """(samples, M) real outputs of the copies (or of the given weights) on the rows of X."""
+    w = st.w if w is None else w
+    if s.model == "perceptron":
+        return X @ w.T
+    wv = st.wv if wv is None else wv
+    out = np.empty((X.shape[0], w.shape[0]))
+    for a in range(w.shape[0]):
+        out[:, a] = np.tanh(X @ w[a].T / math.sqrt(s.n)) @ wv[a] / s.hidden
+    return out
+
+
+def _errors(st: _State, s: RoutingSetup, train=None):
+    """Dict: per (M,) test error of each copy, mean, vote, centre; with ``train = (X, y)`` also the
+    training errors per copy ``tper`` (M,) and of the vote ``tvote``.
+    """
+    centre = st.quant(st.h.mean(axis=0, keepdims=True))
+    cv = st.quant(st.hv.mean(axis=0, keepdims=True)) if s.model == "mlp" else (
+        None if s.model == "perceptron" else st.hv[:1])
+    out = _outputs(st, s, st.X_test)
     if s.model == "perceptron":
         norm0 = math.sqrt(s.n)
 
@@ -176,36 +222,54 @@ def _errors(st: _State, s: RoutingSetup):
             r = float(w @ st.w0) / (nw * norm0) if nw > 0 else 0.0
             return math.acos(min(1.0, max(-1.0, r))) / math.pi
 
-        per = np.array([eg_of(st.w[a]) for a in range(s.copies)])
-        out = st.X_test @ st.w.T
-        return per, eg_of(st.w.mean(axis=0)), float(np.mean(_vote(_sign(out), out) != st.y_test))
-    out = np.empty((st.X_test.shape[0], s.copies))
-    for a in range(s.copies):
-        out[:, a] = np.tanh(st.X_test @ st.w[a].T / math.sqrt(s.n)) @ st.wv[a] / s.hidden
-    per = np.mean(_sign(out) != st.y_test[:, None], axis=0)
-    return (per, float(np.mean(_sign(out.mean(axis=1)) != st.y_test)),
-            float(np.mean(_vote(_sign(out), out) != st.y_test)))
+        res = {"per": np.array([eg_of(st.w[a]) for a in range(s.copies)]), "mean": eg_of(st.w.mean(axis=0)),
+               "centre": eg_of(centre[0])}
+    else:
+        per = np.mean(_sign(out) != st.y_test[:, None], axis=0)
+        oc = _outputs(st, s, st.X_test, centre, cv)[:, 0]
+        res = {"per": per, "mean": float(np.mean(_sign(out.mean(axis=1)) != st.y_test)),
+               "centre": float(np.mean(_sign(oc) != st.y_test))}
+    res["vote"] = float(np.mean(_vote(_sign(out), out) != st.y_test))
+    if train is not None:
+        X, y = train
+        o = _outputs(st, s, X)
+        res["tper"] = np.mean(_sign(o) != y[:, None], axis=0)
+        res["tvote"] = float(np.mean(_vote(_sign(o), o) != y))
+    return res
+
+
+def _empty_record(s: RoutingSetup) -> dict:
+    r, m = len(s.alphas), s.copies
+    return {"eg": np.full((r, m), np.nan), "et": np.full((r, m), np.nan),
+            **{k: np.full(r, np.nan) for k in ("eg_mean", "eg_vote", "eg_centre", "et_vote")}, "ok": True}
+
+
+def _store(rec: dict, j: int, e: dict) -> None:
+    rec["eg"][j], rec["eg_mean"][j], rec["eg_vote"][j], rec["eg_centre"][j] = e["per"], e["mean"], e["vote"], e[
+        "centre"]
+    if "tper" in e:
+        rec["et"][j], rec["et_vote"][j] = e["tper"], e["tvote"]
 
 
 def _simulate(s: RoutingSetup, ss: np.random.SeedSequence):
-    """(errors dict of arrays, final state): the run behind :func:`route`."""
+    """(errors dict of arrays, final state): the run behind :func:`route` (online here; a finite
+    training set in :func:`fastq.routing.finite.simulate_finite`).
+    """
+    if s.finite:
+        from .finite import simulate_finite
+
+        return simulate_finite(s, ss)
     st = _State(s, ss)
-    rec = s.record_steps
-    r = rec.size
-    eg = np.empty((r, s.copies))
-    eg_mean = np.empty(r)
-    eg_vote = np.empty(r)
+    rec = _empty_record(s)
     prev = 0
-    ok = True
-    for j, step in enumerate(rec):
-        _advance(st, s, int(step) - prev)
+    for j, step in enumerate(s.record_steps):
+        _advance(st, s, int(step) - prev, prev)
         prev = int(step)
         if not np.isfinite(st.h).all():
-            ok = False
-            eg[j:], eg_mean[j:], eg_vote[j:] = np.nan, np.nan, np.nan
+            rec["ok"] = False
             break
-        eg[j], eg_mean[j], eg_vote[j] = _errors(st, s)
-    return {"eg": eg, "eg_mean": eg_mean, "eg_vote": eg_vote, "ok": ok}, st
+        _store(rec, j, _errors(st, s))
+    return rec, st
 
 
 def route(setup: RoutingSetup | None = None, *, seed, **params) -> RoutingResult:
@@ -214,7 +278,9 @@ def route(setup: RoutingSetup | None = None, *, seed, **params) -> RoutingResult
     Parameters: a :class:`~fastq.routing.spec.RoutingSetup` or the keywords of
     :func:`~fastq.routing.spec.make_routing_setup` (``model``, ``rule``, ``n``, ``alpha`` or
     ``alphas``, ``copies``, ``p``, ``kernel``, ``bits``, ``omega``, ``eta``, ``gamma``, ``init``,
-    ``hidden``, ``n_test``); ``seed`` an int >= 0 or a SeedSequence (streams in the module
+    ``hidden``, ``n_test``, ``epochs``, ``width``, ``init_mode``, ``gamma_end``, ``warmup``);
+    ``epochs`` trains on a finite set with a fixed lift (:mod:`fastq.routing.finite`); ``seed``
+    an int >= 0 or a SeedSequence (streams in the module
     docstring).  Kernels: ``fastq.routing._kernels._perceptron_steps`` and ``_net_steps``.
 
     .. math::
@@ -231,4 +297,5 @@ def route(setup: RoutingSetup | None = None, *, seed, **params) -> RoutingResult
     params = s.to_dict()
     params.update(seed_entropy=str(ss.entropy), seed_spawn_key=list(ss.spawn_key))
     return RoutingResult(np.array(s.alphas), out["eg"], out["eg"].mean(axis=1), out["eg_mean"],
-                         out["eg_vote"], status, out["ok"], params)
+                         out["eg_vote"], status, out["ok"], params, out["eg_centre"], out["et"],
+                         out["et"].mean(axis=1), out["et_vote"])

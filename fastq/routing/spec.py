@@ -25,8 +25,9 @@ from .. import _validate as V
 from ..quantizers import Quantizer
 
 MODELS = ("perceptron", "committee", "mlp")
-RULES = {"perceptron": ("hebb", "perceptron", "clipped"), "committee": ("ste",), "mlp": ("ste",)}
-KERNELS = ("uniform", "ring")
+RULES = {"perceptron": ("hebb", "perceptron", "clipped", "sbpi"), "committee": ("ste",), "mlp": ("ste",)}
+KERNELS = ("uniform", "ring", "gaussian")
+INIT_MODES = ("shared", "independent")
 DATASETS = ("teacher", "digits")
 #: digits: 8x8 images, the first DIGITS_TRAIN of a seeded shuffle train, the rest test
 DIGITS_N = 64
@@ -36,9 +37,11 @@ MAX_N = 100_000
 MAX_HIDDEN = 64
 #: largest run: copies * steps * parameters (about 2 minutes at ~20 ns per element)
 MAX_WORK = 5e9
+#: largest training set, samples * N (finite mode; 8 bytes each, so 2 GiB)
+MAX_TRAIN_ELEMENTS = 2.7e8
 #: default learning rates per rule (eta per unit of alpha; the perceptron rules are scale-free on
 #: real weights, the quantized ones are not)
-DEFAULT_ETA = {"hebb": 1.0, "perceptron": 1.0, "clipped": 1.0, "ste": 0.5}
+DEFAULT_ETA = {"hebb": 1.0, "perceptron": 1.0, "clipped": 1.0, "sbpi": 1.0, "ste": 0.5}
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,17 @@ class RoutingSetup:
     samples for the vote (perceptron) and the test errors (committee / mlp); dataset : "teacher"
     (fresh Gaussian samples) or "digits" (networks only: scikit-learn's 8x8 digits, label +1 for
     digits 5-9 and -1 for 0-4, N = 64; each step draws a training image uniformly with replacement
-    from 1297, the test error is on the other 500).
+    from 1297, the test error is on the other 500); epochs : None = online (fresh samples every
+    step), else E passes over a finite training set of P = round(alpha N) samples shared by the
+    copies (each alpha of ``alphas`` is then its own run, on the first P samples of one draw);
+    width : of the circular-Gaussian kernel (in copies); init_mode : "shared" (every copy starts
+    from copy 0's initial state) or "independent"; gamma_end : 0 = constant coupling ``gamma``,
+    else the coupling rises geometrically from ``gamma`` to ``gamma_end`` along training (the
+    robust-ensemble schedule); warmup : epochs of one common model before the copies split
+    (finite mode, shared start); margin : the perceptron rules update when the stability
+    ``y w . x / sqrt(N)`` is <= margin (0: on errors only); clip : > 0 bounds the hidden states
+    to [-clip, clip] (0: unbounded); ps : SBPI's probability of a reinforcement step when
+    ``0 < stability <= margin`` (rule ``sbpi``, finite training sets, quantized weights).
     """
 
     model: str
@@ -71,6 +84,14 @@ class RoutingSetup:
     hidden: int
     n_test: int
     dataset: str = "teacher"
+    epochs: int | None = None
+    width: float = 1.0
+    init_mode: str = "shared"
+    gamma_end: float = 0.0
+    warmup: int = 0
+    margin: float = 0.0
+    clip: float = 0.0
+    ps: float = 0.3
 
     @property
     def quantizer(self) -> Quantizer | None:
@@ -81,6 +102,15 @@ class RoutingSetup:
     def record_steps(self) -> np.ndarray:
         """Steps per copy at which errors are recorded."""
         return np.array([int(round(a * self.n)) for a in self.alphas], dtype=np.int64)
+
+    @property
+    def finite(self) -> bool:
+        """True for a finite training set (``epochs`` given)."""
+        return self.epochs is not None
+
+    def n_train(self, alpha=None) -> int:
+        """Training-set size P = round(alpha N) (the last alpha by default)."""
+        return int(round((self.alphas[-1] if alpha is None else alpha) * self.n))
 
     @property
     def n_params(self) -> int:
@@ -127,21 +157,23 @@ def _choice(name, value, allowed):
 
 def make_routing_setup(model="perceptron", rule=None, *, n=200, alphas=None, alpha=None, copies=4,
                        p=0.5, kernel="uniform", bits=0, omega=1.0, eta=None, gamma=0.0, init=None,
-                       hidden=3, n_test=2000, dataset="teacher") -> RoutingSetup:
+                       hidden=3, n_test=2000, dataset="teacher", epochs=None, width=1.0,
+                       init_mode="shared", gamma_end=0.0, warmup=0, margin=0.0, clip=0.0,
+                       ps=0.3) -> RoutingSetup:
     """Validate a routed-training setting (one line naming the parameter on bad input).
 
     ``alpha`` (the last recorded value) or ``alphas`` (all of them) must be given; ``rule``
     defaults to ``perceptron``/``clipped`` (real/quantized) for the perceptron and ``ste``
     for the networks; ``eta`` to :data:`DEFAULT_ETA`; ``init`` to 0 (perceptron) or 1 (networks,
-    whose hidden units need distinct starts).
+    whose hidden units need distinct starts); ``epochs`` None (online) or an integer >= 1.
     """
     model = _choice("model", model, MODELS)
     bits = V.integer("bits", bits, 0, 8)
     if rule is None:
         rule = "ste" if model != "perceptron" else ("clipped" if bits else "perceptron")
     rule = _choice("rule", rule, RULES[model])
-    if rule == "clipped" and bits == 0:
-        raise V.FastqInputError("bits must be >= 1 for the clipped rule (got 0)")
+    if rule in ("clipped", "sbpi") and bits == 0:
+        raise V.FastqInputError(f"bits must be >= 1 for the {rule} rule (got 0)")
     if rule == "perceptron" and bits != 0:
         raise V.FastqInputError(f"bits must be 0 for the perceptron rule; use rule clipped (got {bits})")
     n = V.integer("n", n, 2, MAX_N)
@@ -171,10 +203,43 @@ def make_routing_setup(model="perceptron", rule=None, *, n=200, alphas=None, alp
         if n != DIGITS_N:
             raise V.FastqInputError(f"n must be {DIGITS_N} for the digits data set (got {n})")
         _require_sklearn()
+    if epochs is not None:
+        epochs = V.integer("epochs", epochs, 1, 1_000_000)
+    width = V.positive("width", width)
+    init_mode = _choice("init_mode", init_mode, INIT_MODES)
+    gamma_end = V.in_range("gamma_end", gamma_end, 0.0, 1.0)
+    warmup = V.integer("warmup", warmup, 0, 1_000_000)
+    if warmup and (epochs is None or init_mode != "shared"):
+        raise V.FastqInputError("warmup needs a finite training set (epochs) and a shared start (init shared) "
+                                f"(got warmup={warmup})")
+    margin = V.nonnegative("margin", margin)
+    clip = V.nonnegative("clip", clip)
+    ps = V.in_range("ps", ps, 0.0, 1.0)
+    if rule == "sbpi" and epochs is None:
+        raise V.FastqInputError("rule sbpi needs a finite training set (epochs)")
     s = RoutingSetup(model, rule, n, alphas, copies, p, kernel, bits, omega, eta, gamma, init,
-                     hidden if model != "perceptron" else 1, n_test, dataset)
-    work = float(copies) * steps[-1] * s.n_params
+                     hidden if model != "perceptron" else 1, n_test, dataset, epochs, width, init_mode,
+                     gamma_end, warmup, margin, clip, ps)
+    if epochs is not None:
+        _check_finite(s, steps[-1])
+        work = float(copies) * (epochs + warmup) * sum(steps) * s.n_params
+    else:
+        work = float(copies) * steps[-1] * s.n_params
     if work > MAX_WORK:
         raise V.FastqInputError(f"copies * steps * parameters = {work:.3g} exceeds {MAX_WORK:.0e} "
                                 f"(about {math.ceil(MAX_WORK * 2e-8 / 60)} minutes per run)")
     return s
+
+
+def _check_finite(s: RoutingSetup, p_max: int) -> None:
+    """Refuse a training set that does not fit memory (or the digits images)."""
+    from ..limits import check_memory
+
+    if s.dataset == "digits" and p_max > DIGITS_TRAIN:
+        raise V.FastqInputError(f"alpha * n must be <= {DIGITS_TRAIN} training images for digits with epochs "
+                                f"(got {p_max} samples)")
+    elements = float(p_max) * s.n
+    check_memory(f"the training set (P = {p_max} samples of N = {s.n})", 8.0 * elements * 2)
+    if elements > MAX_TRAIN_ELEMENTS:
+        raise V.FastqInputError(f"P * N = {elements:.3g} exceeds {MAX_TRAIN_ELEMENTS:.3g} (training set of "
+                                f"{p_max} samples of N = {s.n} above 2 GiB)")

@@ -6,10 +6,14 @@ so every setting sees the same teachers, test sets and copy samples (paired comp
 nothing depends on ``n_jobs``.  Work is cut into chunks of one setting and ``BLOCK`` seeds, run by
 :func:`fastq.checkpoints.run_chunks` (finished chunks reused by a rerun).
 
-Baselines under the same budget of samples per copy (alpha N each): ``independent`` (p = 0, the M
+Baselines at matched compute (the same number of sample visits): ``independent`` (p = 0, the M
 copies never exchange anything), ``elastic`` (p = 0, each copy pulled towards the mean of the
-copies with strength gamma every step), and the one model (M = 1) at alpha and at M alpha (the
-latter has as many samples as all the copies together).
+copies with a constant strength gamma every step: Elastic SGD with its centre at the copies'
+mean), ``replicated`` (the robust ensemble of Baldassi et al. 2016: the same coupling raised
+geometrically from gamma to 1 along training, so the copies end on their centre), and one
+model (M = 1): online with M alpha N fresh samples, on a finite set for M E epochs of the same
+set.  Online the copies see different samples (so coupling pools data); on a finite set they all
+share one training set (so coupling only shapes the search).
 """
 from __future__ import annotations
 
@@ -28,20 +32,17 @@ __all__ = ["routing_study", "RoutingStudyResult", "route_compare", "RoutingCompa
 
 BLOCK = 8
 #: bump when a run's use of the random streams changes (old checkpoints are then ignored)
-FORMAT = 1
+FORMAT = 2
+#: arrays of one run kept by the drivers
+KEYS = ("eg", "eg_mean", "eg_vote", "eg_centre", "et", "et_vote")
 
 
 def _chunk(chunk, *, root):
-    """One setting (a dict) x a block of seeds -> errors (seeds, r, M), mean/vote (seeds, r)."""
+    """One setting (a dict) x a block of seeds -> errors eg / et (seeds, r, M), the others (seeds, r)."""
     setup_d, first, count = chunk
     s = make_routing_setup(**setup_d)
-    eg = np.empty((count, len(s.alphas), s.copies))
-    eg_mean = np.empty((count, len(s.alphas)))
-    eg_vote = np.empty_like(eg_mean)
-    for j in range(count):
-        out, _ = _simulate(s, seed_child(root, first + j))
-        eg[j], eg_mean[j], eg_vote[j] = out["eg"], out["eg_mean"], out["eg_vote"]
-    return {"eg": eg, "eg_mean": eg_mean, "eg_vote": eg_vote}
+    outs = [_simulate(s, seed_child(root, first + j))[0] for j in range(count)]
+    return {k: np.stack([o[k] for o in outs]) for k in KEYS}
 
 
 def _run_settings(setups, seeds, root, *, n_jobs, backend, progress, checkpoint_dir, desc):
@@ -57,7 +58,7 @@ def _run_settings(setups, seeds, root, *, n_jobs, backend, progress, checkpoint_
     out = []
     for i in range(len(setups)):
         rs = run.results[i * per:(i + 1) * per]
-        out.append({k: np.concatenate([r[k] for r in rs]) for k in ("eg", "eg_mean", "eg_vote")})
+        out.append({k: np.concatenate([r[k] for r in rs]) for k in KEYS})
     return out
 
 
@@ -80,10 +81,14 @@ def _check_parallel(n_jobs, backend):
 class RoutingComparisonResult:
     """A routed setting against its baselines on the same ``runs`` seeds (alpha = the last one).
 
-    Every ``eg_*`` is a mean over runs with its standard error ``eg_*_se``: ``copies`` (mean over
-    the routed copies), ``mean`` / ``vote`` (the routed copies combined), ``independent`` (p = 0),
-    ``independent_vote``, ``elastic`` (gamma), ``single_total`` (one model at M alpha);
-    ``diff`` / ``diff_se``: paired difference copies - independent.
+    Every ``eg_*`` (test error) and ``et_*`` (training error, finite training set only; None
+    online) is a mean over runs with its standard error ``*_se``: ``copies`` (mean over the
+    routed copies), ``mean`` / ``vote`` / ``centre`` (the routed copies combined),
+    ``independent`` (p = 0) and ``independent_vote``, ``replicated`` (robust ensemble, rising
+    coupling) and ``replicated_centre``, ``elastic`` (constant coupling), ``one_model`` (one
+    model at matched compute; ``single_total`` is its old name online); ``diff`` / ``diff_se``:
+    paired difference copies - independent, ``diff_vote``: vote - independent vote,
+    ``diff_replicated``: copies - replicated.
     """
 
     values: dict
@@ -98,37 +103,68 @@ class RoutingComparisonResult:
                 "params": self.params}
 
 
+def baselines(s: RoutingSetup, coupling: float) -> dict:
+    """The settings of a comparison at ``s``'s last alpha (routed first)."""
+    alpha = s.alphas[-1]
+    base = s.replace(alphas=[alpha])
+    indep = base.replace(p=0.0, gamma=0.0, gamma_end=0.0)
+    one = (base.replace(copies=1, p=0.0, gamma=0.0, gamma_end=0.0, epochs=base.epochs * base.copies) if base.finite
+           else base.replace(copies=1, p=0.0, gamma=0.0, gamma_end=0.0, alphas=[alpha * s.copies]))
+    return {"routed": base, "independent": indep, "replicated": indep.replace(gamma=coupling, gamma_end=1.0),
+            "elastic": indep.replace(gamma=coupling), "one_model": one}
+
+
+def _summaries(res: dict, finite: bool) -> dict:
+    """Means and standard errors of every reported quantity (see RoutingComparisonResult)."""
+    def last(name, key):
+        r = res[name]
+        return r[key][:, -1].mean(axis=1) if key in ("eg", "et") else r[key][:, -1]
+
+    table = {"copies": ("routed", "eg"), "mean": ("routed", "eg_mean"), "vote": ("routed", "eg_vote"),
+             "centre": ("routed", "eg_centre"), "independent": ("independent", "eg"),
+             "independent_vote": ("independent", "eg_vote"), "replicated": ("replicated", "eg"),
+             "replicated_centre": ("replicated", "eg_centre"), "elastic": ("elastic", "eg"),
+             "one_model": ("one_model", "eg")}
+    vals = {}
+    for name, (src, key) in table.items():
+        m, se = mean_se(last(src, key))
+        vals[f"eg_{name}"], vals[f"eg_{name}_se"] = float(m), float(se)
+        tkey = {"eg": "et", "eg_vote": "et_vote"}.get(key)
+        if tkey is not None:
+            m, se = mean_se(last(src, tkey)) if finite else (None, None)
+            vals[f"et_{name}"] = None if m is None else float(m)
+            vals[f"et_{name}_se"] = None if se is None else float(se)
+    vals["eg_single_total"], vals["eg_single_total_se"] = vals["eg_one_model"], vals["eg_one_model_se"]
+    for name, a, b in (("diff", ("routed", "eg"), ("independent", "eg")),
+                       ("diff_vote", ("routed", "eg_vote"), ("independent", "eg_vote")),
+                       ("diff_replicated", ("routed", "eg"), ("replicated", "eg"))):
+        m, se = mean_se(last(*a) - last(*b))
+        vals[name], vals[f"{name}_se"] = float(m), float(se)
+    return vals
+
+
 def route_compare(setup: RoutingSetup | None = None, *, runs=8, seed=0, elastic_gamma=0.05, n_jobs=1,
                   backend="loky", progress=False, checkpoint_dir=None, **params) -> RoutingComparisonResult:
-    """Routed copies vs independent copies, elastic coupling and one model with all the samples.
+    """Routed copies vs independent copies, the robust ensemble, elastic coupling and one model.
 
-    ``setup`` or the keywords of :func:`~fastq.routing.spec.make_routing_setup`; ``runs`` seeds
-    (>= 2) children of ``seed``; ``elastic_gamma`` in (0, 1].
+    ``setup`` or the keywords of :func:`~fastq.routing.spec.make_routing_setup` (``epochs`` for
+    a finite training set); ``runs`` seeds (>= 2) children of ``seed``; ``elastic_gamma`` in
+    (0, 1]: the constant coupling of the elastic baseline and the starting coupling of the
+    replicated one.  Paired: every setting sees the same teachers, training sets and orders.
     """
     s = setup if setup is not None else make_routing_setup(**params)
     runs = V.integer("runs", runs, 2, 100_000)
     g = V.in_range("elastic_gamma", elastic_gamma, 0.0, 1.0, lo_open=True)
     _check_parallel(n_jobs, backend)
     root = as_seed_sequence(seed)
-    alpha = s.alphas[-1]
-    base = s.replace(alphas=[alpha])
-    settings = [base, base.replace(p=0.0), base.replace(p=0.0, gamma=g),
-                base.replace(copies=1, p=0.0, alphas=[alpha * s.copies])]
-    res = _run_settings(settings, runs, root, n_jobs=n_jobs, backend=backend, progress=progress,
+    settings = baselines(s, g)
+    out = _run_settings(list(settings.values()), runs, root, n_jobs=n_jobs, backend=backend, progress=progress,
                         checkpoint_dir=checkpoint_dir, desc="fastq routing runs")
-    vals = {}
-    for name, r, key in (("copies", res[0], "copies"), ("mean", res[0], "eg_mean"), ("vote", res[0], "eg_vote"),
-                         ("independent", res[1], "copies"), ("independent_vote", res[1], "eg_vote"),
-                         ("elastic", res[2], "copies"), ("single_total", res[3], "copies")):
-        x = r["eg"][:, -1].mean(axis=1) if key == "copies" else r[key][:, -1]
-        m, se = mean_se(x)
-        vals[f"eg_{name}"], vals[f"eg_{name}_se"] = float(m), float(se)
-    d = res[0]["eg"][:, -1].mean(axis=1) - res[1]["eg"][:, -1].mean(axis=1)
-    m, se = mean_se(d)
-    vals["diff"], vals["diff_se"] = float(m), float(se)
-    ok = all(np.isfinite(r["eg"]).all() for r in res)
+    res = dict(zip(settings, out))
+    vals = _summaries(res, s.finite)
+    ok = all(np.isfinite(r["eg"]).all() for r in out)
     st = "converged" if ok else "diverged"
-    prm = {**s.replace(alphas=[alpha]).to_dict(), "elastic_gamma": g, "seed_entropy": str(root.entropy)}
+    prm = {**settings["routed"].to_dict(), "elastic_gamma": g, "seed_entropy": str(root.entropy)}
     return RoutingComparisonResult(vals, st, ok, runs, prm)
 
 
@@ -136,9 +172,11 @@ def route_compare(setup: RoutingSetup | None = None, *, runs=8, seed=0, elastic_
 class RoutingStudyResult:
     """Errors over a grid copies x kernel x p x alpha x seed, plus the baselines.
 
-    ``data`` holds arrays: eg_copies / eg_mean / eg_vote (copies, kernel, p, alpha, seed);
-    eg_elastic (copies, gamma, alpha, seed); eg_single (alpha_total, seed) for one model at every
-    M alpha.  :meth:`dataset` labels them (xarray).
+    ``data`` holds arrays: eg_copies / eg_mean / eg_vote / eg_centre (copies, kernel, p, alpha,
+    seed), and on a finite training set et_copies / et_vote (training errors); eg_elastic and
+    eg_replicated (copies, gamma, alpha, seed) (with et_* on a finite set); online eg_single
+    (alpha_total, seed) for one model at every M alpha, on a finite set eg_one_model / et_one_model
+    (copies, alpha, seed) for one model trained M E epochs.  :meth:`dataset` labels them (xarray).
     """
 
     coords: dict
@@ -153,14 +191,38 @@ class RoutingStudyResult:
 
         from ..labelled import dataset
 
-        c = self.coords
-        main = dataset(c, {k: self.data[k] for k in ("eg_copies", "eg_mean", "eg_vote")},
-                       ("copies", "kernel", "p", "alpha", "seed"), self.params)
-        el = xr.DataArray(self.data["eg_elastic"], dims=("copies", "gamma", "alpha", "seed"),
-                          coords={"copies": c["copies"], "gamma": c["gamma"], "alpha": c["alpha"], "seed": c["seed"]})
-        single = xr.DataArray(self.data["eg_single"], dims=("alpha_total", "seed"),
-                              coords={"alpha_total": c["alpha_total"], "seed": c["seed"]})
-        return main.assign(eg_elastic=el, eg_single=single)
+        c, d = self.coords, self.data
+        main_keys = [k for k in ("eg_copies", "eg_mean", "eg_vote", "eg_centre", "et_copies", "et_vote") if k in d]
+        prm = {k: v for k, v in self.params.items() if v is not None}
+        main = dataset(c, {k: d[k] for k in main_keys}, ("copies", "kernel", "p", "alpha", "seed"), prm)
+        extra = {}
+        for k in [k for k in d if k.endswith(("_elastic", "_replicated"))]:
+            extra[k] = xr.DataArray(d[k], dims=("copies", "gamma", "alpha", "seed"),
+                                    coords={"copies": c["copies"], "gamma": c["gamma"], "alpha": c["alpha"],
+                                            "seed": c["seed"]})
+        if "eg_single" in d:
+            extra["eg_single"] = xr.DataArray(d["eg_single"], dims=("alpha_total", "seed"),
+                                              coords={"alpha_total": c["alpha_total"], "seed": c["seed"]})
+        for k in [k for k in d if k.endswith("_one_model")]:
+            extra[k] = xr.DataArray(d[k], dims=("copies", "alpha", "seed"),
+                                    coords={"copies": c["copies"], "alpha": c["alpha"], "seed": c["seed"]})
+        return main.assign(**extra)
+
+
+def parse_kernel(spec: str) -> dict:
+    """``"uniform"``, ``"ring"``, ``"gaussian"`` or ``"gaussian:W"`` (width W) -> setup keywords."""
+    name, _, width = str(spec).partition(":")
+    if width:
+        if name != "gaussian":
+            raise V.FastqInputError(f"kernel width is only for gaussian (got {spec!r})")
+        return {"kernel": name, "width": V.positive("width", V._as_float("width", width))}
+    return {"kernel": name}
+
+
+def _fill(data, prefix, out, idx, finite):
+    data[f"eg_{prefix}"][idx] = out["eg"].mean(axis=2).T
+    if finite:
+        data[f"et_{prefix}"][idx] = out["et"].mean(axis=2).T
 
 
 def routing_study(model="perceptron", rule=None, *, alphas=(1.0, 2.0, 4.0), copies=(2, 4, 8),
@@ -168,37 +230,56 @@ def routing_study(model="perceptron", rule=None, *, alphas=(1.0, 2.0, 4.0), copi
                   n_jobs=1, backend="loky", progress=False, checkpoint_dir=None, **params) -> RoutingStudyResult:
     """Routed training over copies x kernel x p (and the baselines) for ``seeds`` paired seeds.
 
-    Other keywords (``n``, ``bits``, ``eta``, ``hidden``, ...) go to
-    :func:`~fastq.routing.spec.make_routing_setup`.  p = 0 is computed once and shared by the kernels.
+    Other keywords (``n``, ``bits``, ``eta``, ``hidden``, ``epochs``, ...) go to
+    :func:`~fastq.routing.spec.make_routing_setup`.  ``kernels`` may hold ``"gaussian:W"`` for
+    the circular-Gaussian kernel of width W.  p = 0 is computed once and shared by the kernels.
+    Baselines per (M, gamma): elastic (constant coupling) and replicated (coupling rising from
+    gamma to 1); one model (online: at every M alpha; finite: M E epochs on the same set).
     """
     seeds = V.integer("seeds", seeds, 2, 100_000)
     copies = [V.integer("copies", m, 1, 64) for m in copies]
     ps = sorted({V.in_range("p", p, 0.0, 1.0) for p in ps})
     gammas = [V.in_range("gamma", g, 0.0, 1.0, lo_open=True) for g in gammas]
+    kernels = list(dict.fromkeys(str(k) for k in kernels))
     base = make_routing_setup(model, rule, alphas=alphas, copies=max(copies), **params)
-    kernels = list(dict.fromkeys(base.replace(kernel=k).kernel for k in kernels))
+    kw = {k: parse_kernel(k) for k in kernels}
+    for k in kernels:
+        base.replace(**kw[k])
     _check_parallel(n_jobs, backend)
     root = as_seed_sequence(seed)
+    fin = base.finite
     grid = [(m, k, p) for m in copies for k in kernels for p in ps if not (p == 0.0 and k != kernels[0])]
     el = [(m, g) for m in copies for g in gammas]
     a_tot = sorted({a * m for a in base.alphas for m in copies})
-    settings = ([base.replace(copies=m, kernel=k, p=p) for m, k, p in grid]
-                + [base.replace(copies=m, p=0.0, gamma=g) for m, g in el]
-                + [base.replace(copies=1, p=0.0, alphas=a_tot)])
+    plain = dict(p=0.0, gamma=0.0, gamma_end=0.0)
+    singles = ([base.replace(copies=1, epochs=base.epochs * m, **plain) for m in copies] if fin
+               else [base.replace(copies=1, alphas=a_tot, **plain)])
+    settings = ([base.replace(copies=m, p=p, **kw[k]) for m, k, p in grid]
+                + [base.replace(copies=m, p=0.0, gamma=g, gamma_end=0.0) for m, g in el]
+                + [base.replace(copies=m, p=0.0, gamma=g, gamma_end=1.0) for m, g in el] + singles)
     res = _run_settings(settings, seeds, root, n_jobs=n_jobs, backend=backend, progress=progress,
                         checkpoint_dir=checkpoint_dir, desc="fastq routing study")
     r = len(base.alphas)
     shape = (len(copies), len(kernels), len(ps), r, seeds)
-    data = {k: np.empty(shape) for k in ("eg_copies", "eg_mean", "eg_vote")}
+    names = ("eg_copies", "eg_mean", "eg_vote", "eg_centre") + (("et_copies", "et_vote") if fin else ())
+    data = {k: np.empty(shape) for k in names}
     for (m, k, p), out in zip(grid, res):
         for ki in ([kernels.index(k)] if p > 0 else range(len(kernels))):
             idx = (copies.index(m), ki, ps.index(p))
-            data["eg_copies"][idx] = out["eg"].mean(axis=2).T
-            data["eg_mean"][idx], data["eg_vote"][idx] = out["eg_mean"].T, out["eg_vote"].T
-    data["eg_elastic"] = np.empty((len(copies), len(gammas), r, seeds))
-    for (m, g), out in zip(el, res[len(grid):]):
-        data["eg_elastic"][copies.index(m), gammas.index(g)] = out["eg"].mean(axis=2).T
-    data["eg_single"] = res[-1]["eg"][:, :, 0].T
+            _fill(data, "copies", out, idx, fin)
+            for key in ("eg_mean", "eg_vote", "eg_centre") + (("et_vote",) if fin else ()):
+                data[key][idx] = out[key].T
+    for j, name in enumerate(("elastic", "replicated")):
+        for key in (f"eg_{name}",) + ((f"et_{name}",) if fin else ()):
+            data[key] = np.empty((len(copies), len(gammas), r, seeds))
+        for (m, g), out in zip(el, res[len(grid) + j * len(el):]):
+            _fill(data, name, out, (copies.index(m), gammas.index(g)), fin)
+    if fin:
+        data["eg_one_model"], data["et_one_model"] = (np.empty((len(copies), r, seeds)) for _ in range(2))
+        for i, out in enumerate(res[len(grid) + 2 * len(el):]):
+            _fill(data, "one_model", out, i, True)
+    else:
+        data["eg_single"] = res[-1]["eg"][:, :, 0].T
     ok = all(np.isfinite(o["eg"]).all() for o in res)
     coords = {"copies": np.array(copies), "kernel": np.array(kernels), "p": np.array(ps),
               "alpha": np.array(base.alphas), "seed": np.arange(seeds), "gamma": np.array(gammas),

@@ -9,7 +9,7 @@ from fastq import figures
 
 
 def test_routing_group_quick(tmp_path):
-    assert set(figures.figures_of("routing")) == {"routing_claims", "routing_hebb"}
+    assert set(figures.figures_of("routing")) == {"routing_claims", "routing_hebb", "routing_finite"}
     made = [p for name in ("routing_hebb", "routing_claims") for p in figures.make(name, tmp_path, quick=True)]
     assert all(p.exists() and p.stat().st_size > 0 for p in made)
     rows = json.loads((tmp_path / "routing_claims.json").read_text())["rows"]
@@ -18,3 +18,14 @@ def test_routing_group_quick(tmp_path):
         assert np.isclose(r["routed_minus_independent"], r["routed"] - r["independent"])
     with np.load(tmp_path / "routing_hebb.npz") as z:
         assert z["mean"].shape == (3, 2, 2) and np.all(z["se"] > 0)
+
+
+def test_routing_finite_quick(tmp_path):
+    made = figures.make("routing_finite", tmp_path, quick=True)
+    assert all(p.exists() and p.stat().st_size > 0 for p in made)
+    rows = json.loads((tmp_path / "routing_finite.json").read_text())["rows"]
+    assert len(rows) == 2 * 2 * 2 and all(r["p"] > 0 for r in rows)  # settings x alphas x copies
+    for r in rows:  # paired differences are differences of means over the same reported seeds
+        assert np.isclose(r["routed_minus_independent"], r["routed"] - r["independent"])
+        assert np.isclose(r["routed_minus_replicated"], r["routed"] - r["replicated"])
+        assert r["seeds_reported"] == 2

@@ -17,6 +17,7 @@ CASES = [
     dict(rule="clipped", bits=1, p=0.4, kernel="uniform", gamma=0.0),
     dict(rule="clipped", bits=2, p=1.0, kernel="ring", gamma=0.0),
     dict(rule="clipped", bits=3, p=0.0, kernel="uniform", gamma=0.2),
+    dict(rule="clipped", bits=1, p=0.6, kernel="gaussian", gamma=0.0, margin=0.3, clip=0.4),
 ]
 
 
@@ -30,24 +31,27 @@ def _levels(bits):
 def test_perceptron_kernel_matches_reference(case, copies):
     n, steps = 7, 40
     s = make_routing_setup("perceptron", case["rule"], n=n, alpha=steps / n, copies=copies, p=case["p"],
-                           kernel=case["kernel"], bits=case["bits"], gamma=case["gamma"], init=0.3, n_test=10)
+                           kernel=case["kernel"], bits=case["bits"], gamma=case["gamma"], init=0.3, n_test=10,
+                           margin=case.get("margin", 0.0), clip=case.get("clip", 0.0))
     _, st = _simulate(s, np.random.SeedSequence(11))
     h, w0 = naive.perceptron(11, n=n, steps=steps, copies=copies, p=case["p"], kernel=case["kernel"],
-                             rule=case["rule"], levels=_levels(case["bits"]), gamma=case["gamma"], init=0.3)
+                             rule=case["rule"], levels=_levels(case["bits"]), gamma=case["gamma"], init=0.3,
+                             margin=case.get("margin", 0.0), clip=case.get("clip", 0.0))
     assert np.array_equal(st.w0, w0)
     np.testing.assert_allclose(st.h, h, rtol=1e-12, atol=1e-13)
 
 
 @pytest.mark.parametrize("model", ["committee", "mlp"])
-@pytest.mark.parametrize("bits,p,kernel,gamma", [(0, 0.5, "uniform", 0.0), (1, 0.8, "ring", 0.0),
-                                                 (2, 0.3, "uniform", 0.1)])
-def test_network_kernel_matches_reference(model, bits, p, kernel, gamma):
+@pytest.mark.parametrize("bits,p,kernel,gamma,init_mode", [(0, 0.5, "uniform", 0.0, "shared"),
+                                                           (1, 0.8, "ring", 0.0, "independent"),
+                                                           (2, 0.3, "uniform", 0.1, "shared")])
+def test_network_kernel_matches_reference(model, bits, p, kernel, gamma, init_mode):
     n, k, steps, m = 5, 3, 30, 3
     s = make_routing_setup(model, "ste", n=n, hidden=k, alpha=steps / n, copies=m, p=p, kernel=kernel,
-                           bits=bits, gamma=gamma, n_test=10)
+                           bits=bits, gamma=gamma, n_test=10, init_mode=init_mode)
     _, st = _simulate(s, np.random.SeedSequence(5))
     hW, hv = naive.network(5, n=n, hidden=k, steps=steps, copies=m, p=p, kernel=kernel, mlp=model == "mlp",
-                           levels=_levels(bits), gamma=gamma)
+                           levels=_levels(bits), gamma=gamma, init_mode=init_mode)
     np.testing.assert_allclose(st.h, hW, rtol=1e-11, atol=1e-12)
     np.testing.assert_allclose(st.hv, hv, rtol=1e-11, atol=1e-12)
 
@@ -61,7 +65,8 @@ def _copy_streams_alone(s, copies, seed):
         st1 = _simulate(s.replace(copies=1, p=0.0), root)[1]
         st1.gens = [np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(3, a)))]
         init = s.init * st1.gens[0].standard_normal(st1.h.shape[1:])
-        st1.h[0] = init
+        g0 = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(3, 0)))
+        st1.h[0] = init if s.init_mode == "independent" else s.init * g0.standard_normal(st1.h.shape[1:])
         st1.w = st1.quant(st1.h)
         if s.model == "mlp":
             st1.hv[:] = 1.0
@@ -73,10 +78,12 @@ def _copy_streams_alone(s, copies, seed):
     return np.array(out)
 
 
-@pytest.mark.parametrize("model,rule,bits", [("perceptron", "clipped", 1), ("perceptron", "hebb", 0),
-                                             ("mlp", "ste", 2)])
-def test_p0_is_independent_copies(model, rule, bits):
-    s = make_routing_setup(model, rule, n=20, alpha=3.0, copies=3, p=0.0, bits=bits, hidden=2, n_test=50)
+@pytest.mark.parametrize("model,rule,bits,init_mode", [("perceptron", "clipped", 1, "shared"),
+                                                       ("perceptron", "hebb", 0, "shared"),
+                                                       ("mlp", "ste", 2, "shared"), ("mlp", "ste", 0, "independent")])
+def test_p0_is_independent_copies(model, rule, bits, init_mode):
+    s = make_routing_setup(model, rule, n=20, alpha=3.0, copies=3, p=0.0, bits=bits, hidden=2, n_test=50,
+                           init_mode=init_mode)
     _, st = _simulate(s, np.random.SeedSequence(3))
     assert np.array_equal(st.h, _copy_streams_alone(s, 3, 3))
 
@@ -102,12 +109,12 @@ def test_routing_changes_the_copies():
 
 
 def test_permutations_are_permutations():
-    from fastq.routing._kernels import KERNEL_RING, KERNEL_UNIFORM, _draw_routes
+    from fastq.routing._kernels import KERNEL_RING, KERNEL_UNIFORM, _draw_routes, shift_cdf
 
     for kernel in (KERNEL_UNIFORM, KERNEL_RING):
         for m in (2, 3, 5, 6):
             src = np.empty((500, m), dtype=np.int64)
-            _draw_routes(np.random.default_rng(m), 0.5, kernel, src, np.empty(m))
+            _draw_routes(np.random.default_rng(m), 0.5, kernel, src, np.empty(m), shift_cdf(m, 1.0))
             assert all(sorted(r) == list(range(m)) for r in src.tolist())
             moved = np.mean((src != np.arange(m)).any(axis=1))
             assert 0.35 < moved < 0.65 if kernel == KERNEL_RING or m > 2 else 0.15 < moved < 0.4

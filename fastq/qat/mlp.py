@@ -161,8 +161,11 @@ class Workspace:
 
 # ----------------------------------------------------------------------------- validation
 def _check_data(spec: MLPSpec, X, y):
-    X = np.ascontiguousarray(X, dtype=np.float64)
-    y = np.ascontiguousarray(y, dtype=np.int64)
+    X = np.ascontiguousarray(V.float_array("X", X, finite=False))
+    yf = V.float_array("y", y)
+    if not np.all(yf == np.round(yf)):
+        raise V.FastqInputError("labels y must be integers")
+    y = np.ascontiguousarray(yf, dtype=np.int64)
     if X.ndim != 2 or X.shape[1] != spec.dims[0]:
         raise V.FastqInputError(f"X must have shape (n, {spec.dims[0]}) (got {X.shape})")
     if y.shape != (X.shape[0],):

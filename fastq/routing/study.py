@@ -152,6 +152,9 @@ def route_compare(setup: RoutingSetup | None = None, *, runs=8, seed=0, elastic_
     (0, 1]: the constant coupling of the elastic baseline and the starting coupling of the
     replicated one.  Paired: every setting sees the same teachers, training sets and orders.
     """
+    if setup is not None and not isinstance(setup, RoutingSetup):
+        raise TypeError(f"setup must be a RoutingSetup from fastq.make_routing_setup, or None "
+                        f"(got {type(setup).__name__})")
     s = setup if setup is not None else make_routing_setup(**params)
     runs = V.integer("runs", runs, 2, 100_000)
     g = V.in_range("elastic_gamma", elastic_gamma, 0.0, 1.0, lo_open=True)

@@ -23,6 +23,11 @@ import numbers
 import numpy as np
 
 
+#: largest magnitude of any real input: every model quantity is O(1) in sensible units, and a
+#: value whose square or product could overflow a float must never reach arithmetic or a kernel
+MAX_MAGNITUDE = 1e100
+
+
 class FastqInputError(ValueError):
     """A parameter is outside its allowed range or of the wrong kind; the message names it.
 
@@ -43,6 +48,8 @@ def _as_float(name: str, value) -> float:
     value = float(value)
     if not math.isfinite(value):
         raise FastqInputError(f"{name} must be a finite number (got {value!r})")
+    if abs(value) > MAX_MAGNITUDE:
+        raise FastqInputError(f"{name} must have a magnitude of at most {MAX_MAGNITUDE:g} (got {value!r})")
     return value
 
 

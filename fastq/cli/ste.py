@@ -108,7 +108,7 @@ def _teacher(text: str):
         except ValueError:
             c = math.nan
         if math.isfinite(c):
-            return c
+            return V._as_float("teacher constant C", c)
     raise V.FastqInputError(f"teacher must be gaussian or constant:C with C a number (got {text!r})")
 
 

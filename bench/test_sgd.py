@@ -33,12 +33,12 @@ def _mc_steps(d, steps, quant, batch=1):
     kinds, prm, _ = kernel_arrays(s)
     rec = np.array([0, steps])
     bufs = [np.empty(d) for _ in range(5)]
-    o1, o2, st = np.empty(2), np.empty(2), np.zeros((5, 2), dtype=np.int64)
+    o1, o2, o3, st = np.empty(2), np.empty(2), np.empty(2), np.zeros((5, 2), dtype=np.int64)
     sl, sp = np.sqrt(s.lam), np.sqrt(s.pi)
 
     def fn():
         _mc_run(s.lam, sl, sp, s.gamma, batch, steps, s.sigma, kinds, prm, rec, seed_state(np.random.SeedSequence(1)),
-                o1, o2, st, *bufs)
+                o1, o2, o3, st, *bufs)
     return fn
 
 

@@ -107,7 +107,12 @@ def run_sgd(args) -> int:
                                 "to simulate them")
     if exact_ok:
         check_recursion_size(setup)
-        check_data_grid(setup)
+        try:
+            check_data_grid(setup)
+        except V.FastqInputError:
+            if runs == 0:
+                raise
+            exact_ok = False      # a data grid too fine for the exact moments: simulate only
     if runs:
         check_simulation_size(setup, runs, rec.size)
     out_dir = C.prepare_out(args.out) if args.out is not None else None

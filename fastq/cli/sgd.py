@@ -93,8 +93,9 @@ def run_sgd(args) -> int:
 
     # validate everything before any work
     setup = make_setup(V.integer("--n", args.n, 1, 10_000_000), decay=args.decay, teacher_decay=args.teacher_decay,
-                       batch=args.batch, gamma=V.positive("--lr", args.lr), steps=args.steps, sigma=args.sigma, data=args.data,
-                       label=args.label, param=args.param, activation=args.activation, gradient=args.gradient)
+                       batch=args.batch, gamma=V.positive("--lr", args.lr), steps=args.steps, sigma=args.sigma,
+                       data=args.data, label=args.label, param=args.param, activation=args.activation,
+                       gradient=args.gradient)
     rec = record_steps(setup.steps, V.integer("checkpoints", args.checkpoints, 1, 1_000_000))
     runs = V.integer("runs", args.runs, 0)
     if runs == 1:

@@ -113,7 +113,8 @@ FP_EXACT_BINADES = 14
 
 def _grid_points(q, R, sig, cut):
     """Positive grid points (ascending, last = clip value unless beyond ``cut`` sigma) and the first
-    point used by each coordinate."""
+    point used by each coordinate.
+    """
     if grid_size(q, R, float(sig.max()), float(sig.min())) > MAX_POINTS:
         raise ValueError(f"grid of {q} too fine for the exact moments (> {MAX_POINTS} points)")
     if q.family == "int":

@@ -166,7 +166,8 @@ def sgd_risk(setup: SGDSetup | None = None, *, checkpoints=None, **params) -> SG
     if stable:
         E_inf, d_inf = MO.stationary(coef, pi)
         r_inf, b_inf, v_inf, _ = MO.risk_parts(lam, pi, E_inf, d_inf, coef)
-    return SGDRiskResult(rec, risk, bias, var, dep, r_inf, b_inf, v_inf, MO.mean_factor(lam, None, 0.0, dm=coef_moments(coef)),
+    D = MO.mean_factor(lam, None, 0.0, dm=coef_moments(coef))
+    return SGDRiskResult(rec, risk, bias, var, dep, r_inf, b_inf, v_inf, D,
                          float(rad), float(gmax), status, status == "converged", s.to_dict())
 
 

@@ -9,7 +9,7 @@ over the pieces of the positive half-line (the quantizer is odd, the law symmetr
   linear in ``x``;
 * beyond the last grid point (the INT range or the largest finite FP value): ``x~`` is that point;
 * below ``pts[start]`` when it is above 0 (FP binades far below ``sigma``): ``x~ = x`` (their share of
-  the noise is below ``2^-28`` of the total; see :func:`fastq.sgd.moments.real_data_moments`).
+  the noise is below 1e-9 of the total; see :func:`fastq.sgd.moments.real_data_moments`).
 
 so each term is a Gaussian partial moment ``int_a^b x^k phi_sigma(x) dx``, exact from the tail
 functions ``T_k(u) = int_u^inf t^k phi(t) dt``: ``T_0 = erfc(u / sqrt 2) / 2``, ``T_1 = phi(u)``,
@@ -66,6 +66,7 @@ def _coord(sig, pts, start, nearest, out):
         m31 += j4
         m22 += j4
     cut = CUT * sig
+    prev, prev_at = a0, -1.0          # tails at the last right end (reused as the next left end)
     for k in range(start, n):
         a = pts[k]
         if a > cut:
@@ -73,8 +74,9 @@ def _coord(sig, pts, start, nearest, out):
         if nearest == 1:
             left = a if k == start else 0.5 * (pts[k - 1] + a)
             right = 0.5 * (a + pts[k + 1]) if k + 1 < n else math.inf
-            ta = _tails(left / sig)
+            ta = prev if left == prev_at else _tails(left / sig)
             tb = _tails(right / sig)
+            prev, prev_at = tb, right
             j0, j1, j2 = ta[0] - tb[0], sig * (ta[1] - tb[1]), s2 * (ta[2] - tb[2])
             v2 = a * a
             m20 += v2 * j0
@@ -84,8 +86,9 @@ def _coord(sig, pts, start, nearest, out):
             m22 += v2 * j2
         else:
             b = pts[k + 1] if k + 1 < n else math.inf
-            ta = _tails(a / sig)
+            ta = prev if a == prev_at else _tails(a / sig)
             tb = _tails(b / sig)
+            prev, prev_at = tb, b
             j0, j1, j2 = ta[0] - tb[0], sig * (ta[1] - tb[1]), s2 * (ta[2] - tb[2])
             if b == math.inf:   # clipped: x~ = a
                 v2 = a * a

@@ -71,8 +71,8 @@ def real_data_moments(lam: np.ndarray, q, R: float | None = None) -> DataMoments
 
     ``R``: the INT range (``q.range`` when set).  The raw moments ``E[x~^2], E[x~ x], E[x~^4],
     E[x~^3 x], E[x~^2 x^2]`` are exact Gaussian integrals over the grid's pieces; FP binades more
-    than 14 below a coordinate's own binade are treated as exact (``x~ = x``: their share of the
-    quantization noise is below ``2^-28``).  Grids with more than ``MAX_POINTS`` points within 10
+    than 10 below a coordinate's own binade are treated as exact (``x~ = x``: their share of the
+    quantization noise is below 1e-9).  Grids with more than ``MAX_POINTS`` points within 10
     standard deviations are refused (ValueError; the callers validate first).
     """
     from ._quant_moments import CUT, _all_coords
@@ -108,7 +108,7 @@ def grid_size(q, R, sig_max: float, sig_min: float) -> int:
 
 
 #: FP binades this far below a coordinate's own binade are treated as exact
-FP_EXACT_BINADES = 14
+FP_EXACT_BINADES = 10
 
 
 def _grid_points(q, R, sig, cut):

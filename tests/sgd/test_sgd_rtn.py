@@ -163,3 +163,12 @@ def test_bad_inputs_rtn():
         sgd_risk(dim=5, gamma=0.1, steps=5, gradient="fp-rtn:3")
     with pytest.raises(FastqInputError, match="limit"):
         sgd_risk(dim=5, gamma=0.1, steps=5, data="int:32")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("spec", ["int:6", "int-rtn:6"])
+def test_exact_real_data_quantizer_high_dim_matches_simulation(spec):
+    """d = 1e4, a = 1.5 (most coordinates far below the INT grid step): exact vs simulated."""
+    kw = dict(dim=10_000, decay=1.5, teacher_decay=0.0, sigma=0.1, gamma=0.1, steps=60, batch=1, data=spec)
+    z, ex, sim = _two_stage(kw, 150, 4242)
+    assert ex.status == "converged" and np.all(np.abs(z) <= 3.0), z

@@ -99,16 +99,31 @@ def label_mean_iterate(setup: SGDSetup, *, checkpoints=20, teachers=200_000, see
     if bad:
         raise V.FastqInputError(f"{bad[0]} must be unquantized or a noise model (add:/mult:) for label_mean_iterate")
     teachers = V.integer("teachers", teachers, 100, 100_000_000)
+    seed = V.integer("seed", seed, 0)
     rec = record_steps(setup.steps, checkpoints)
     dm = setup_data_moments(setup)
-    lam, pi, A, C = setup.lam, setup.pi, dm.A, dm.C
+    lam, A, C = setup.lam, dm.A, dm.C
     R = (q.range if q.range is not None else setup.default_range("label")) if q.family == "int" else None
     g = setup.gamma
     qt = np.power.outer(1.0 - g * A, rec.astype(float)).T          # (n, d): (1 - gamma A)^t
     alpha = -qt - (1.0 - qt) * (A - C) / A                          # delta = alpha + beta c
     beta = (1.0 - qt) * lam / A
-    a_inf, b_inf = -(A - C) / A, lam / A
-    rng = np.random.default_rng(np.random.SeedSequence(V.integer("seed", seed, 0)))
+    out = _teacher_average(setup, q, R, alpha, beta, teachers, seed)
+    ms = {k: (v.mean(axis=0), v.std(axis=0, ddof=1) / math.sqrt(teachers)) for k, v in out.items()}
+    c_typ = float(label_bias_factor(q, math.sqrt(setup.label_second_moment()), range_=R)[0])
+    params = {**setup.to_dict(), "teachers": teachers, "teacher_seed": seed}
+    return LabelMeanResult(rec, ms["cross"][0], ms["cross"][1], ms["bias"][0], ms["bias"][1],
+                           float(ms["binf"][0]), float(ms["binf"][1]), float(ms["c"][0]),
+                           float(out["c"].std(ddof=1)), c_typ, teachers, params)
+
+
+def _teacher_average(setup, q, R, alpha, beta, teachers, seed):
+    """Per teacher draw: the linear statistic and bias at each record and the bias floor, with
+    ``delta = alpha + beta c(s)`` (rows of alpha, beta: the records); returns arrays per draw.
+    """
+    lam, pi = setup.lam, setup.pi
+    a_inf, b_inf = _inf_parts(setup)
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
     chunk = max(1, min(teachers, int(2e7 // lam.size)))
     acc = {k: [] for k in ("cross", "bias", "binf", "c")}
     done = 0
@@ -125,10 +140,12 @@ def label_mean_iterate(setup: SGDSetup, *, checkpoints=20, teachers=200_000, see
         for k, v in (("cross", cross), ("bias", bias), ("binf", binf), ("c", c)):
             acc[k].append(v)
         done += n
-    out = {k: np.concatenate(v) for k, v in acc.items()}
-    ms = {k: (v.mean(axis=0), v.std(axis=0, ddof=1) / math.sqrt(teachers)) for k, v in out.items()}
-    c_typ = float(label_bias_factor(q, math.sqrt(setup.label_second_moment()), range_=R)[0])
-    params = {**setup.to_dict(), "teachers": teachers, "teacher_seed": seed}
-    return LabelMeanResult(rec, ms["cross"][0], ms["cross"][1], ms["bias"][0], ms["bias"][1],
-                           float(ms["binf"][0]), float(ms["binf"][1]), float(ms["c"][0]),
-                           float(out["c"].std(ddof=1)), c_typ, teachers, params)
+    return {k: np.concatenate(v) for k, v in acc.items()}
+
+
+def _inf_parts(setup):
+    """``(alpha, beta)`` of ``delta_inf = alpha + beta c``: ``-(A - C)/A`` and ``lam / A``."""
+    from .moments import setup_data_moments
+
+    dm = setup_data_moments(setup)
+    return -(dm.A - dm.C) / dm.A, setup.lam / dm.A

@@ -165,7 +165,6 @@ def test_bad_inputs_rtn():
         sgd_risk(dim=5, gamma=0.1, steps=5, data="int:32")
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("spec", ["int:6", "int-rtn:6"])
 def test_exact_real_data_quantizer_high_dim_matches_simulation(spec):
     """d = 1e4, a = 1.5 (most coordinates far below the INT grid step): exact vs simulated."""

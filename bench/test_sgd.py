@@ -33,12 +33,12 @@ def _mc_steps(d, steps, quant, batch=1):
     kinds, prm, _ = kernel_arrays(s)
     rec = np.array([0, steps])
     bufs = [np.empty(d) for _ in range(5)]
-    o1, o2, st = np.empty(2), np.empty(2), np.zeros((5, 2), dtype=np.int64)
+    o1, o2, o3, st = np.empty(2), np.empty(2), np.empty(2), np.zeros((5, 2), dtype=np.int64)
     sl, sp = np.sqrt(s.lam), np.sqrt(s.pi)
 
     def fn():
         _mc_run(s.lam, sl, sp, s.gamma, batch, steps, s.sigma, kinds, prm, rec, seed_state(np.random.SeedSequence(1)),
-                o1, o2, st, *bufs)
+                o1, o2, o3, st, *bufs)
     return fn
 
 
@@ -103,3 +103,37 @@ def test_goal_simulation_1e4_runs(benchmark, variant):
     print(f"\n[{variant}] {GOAL_RUNS} runs d=200 T=2000 on 2 workers: {t:.2f} s -> 1e4 runs: {est:.1f} s "
           f"(goal < 60 s)")
     benchmark.pedantic(lambda: None, rounds=1, iterations=1)
+
+
+HIGH_D = {"plain": {}, "data-int-rtn8": {"data": "int-rtn:8"}, "data-int8": {"data": "int:8"},
+          "grad-fp3": {"gradient": "fp:3"}}
+
+
+@pytest.mark.parametrize("variant", list(HIGH_D))
+def test_high_dim_simulation_and_exact(benchmark, variant):
+    """d = 1e5 (issue 25): one simulated run-step (B = 1) against one exact recursion step, side by
+    side, and the one-off cost of the exact moments of a real data quantizer.  Memory of a run:
+    five work arrays of d float64 (4.0 MB at d = 1e5) plus its records; nothing grows with T.
+    """
+    d, t_mc, t_rec = 100_000, 20, 1000
+    quant = HIGH_D[variant]
+    mc = _mc_steps(d, t_mc, quant)
+    mc()
+    small = _mc_steps(1000, 100 * t_mc, quant)      # the same work at d = 1e3, timed alongside
+    small()
+    c = best_of(small, 3) / (100 * t_mc * 1000)
+    exact_ok = "gradient" not in quant
+    rec = lambda: sgd_risk(dim=d, gamma=0.05, steps=t_rec, sigma=0.1, checkpoints=[t_rec], **quant)  # noqa: E731
+    if exact_ok:
+        rec()
+    a = best_of(mc, 3) / t_mc
+    line = (f"\n[{variant}] d={d}: one simulated run {a * 1e3:.3f} ms/step ({a / d * 1e9:.2f} ns per coordinate; "
+            f"d = 1e3: {c * 1e9:.2f} ns, ratio {a / d / c:.2f})")
+    benchmark.extra_info.update(simulation_step_s=a, work_memory_bytes=5 * 8 * d, per_coordinate_ratio=a / d / c)
+    if exact_ok:
+        t0 = best_of(lambda: sgd_risk(dim=d, gamma=0.05, steps=0, sigma=0.1, checkpoints=[0], **quant), 3)
+        b = max(best_of(rec, 3) - t0, 1e-9) / t_rec
+        benchmark.extra_info.update(recursion_step_s=b, setup_s=t0)
+        line += f"; exact recursion {b * 1e3:.3f} ms/step (ratio {a / b:.1f}), setup incl. moments {t0:.2f} s"
+    print(line + f"; T = 2000 run: {a * 2000:.1f} s; work memory {5 * 8 * d / 1e6:.1f} MB per worker")
+    benchmark.pedantic(mc, rounds=1, iterations=1)

@@ -6,6 +6,7 @@ beyond the stability limit, the moments overflowed, or a simulated run blew up);
 """
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import math
@@ -22,7 +23,8 @@ from . import _options as O
 TARGET_HELP = ("quantize the {what}: add:EPS (v + N(0, EPS)), mult:EPS (v (1 + N(0, EPS))), EPS in "
                "[0, 1e4]; or a real quantizer for the simulation: int:BITS[:RANGE] (stochastic rounding, "
                "BITS in [2, 32], RANGE > 0, default 4 s.d. of the {what} at w = 0), fp:MANTISSA[:EXP_BITS] "
-               "(MANTISSA in [0, 52], EXP_BITS in [2, 11], default 8) (default: not quantized)")
+               "(MANTISSA in [0, 52], EXP_BITS in [2, 11], default 8); int-rtn:... and fp-rtn:... round to "
+               "the nearest grid point instead (deterministic, biased) (default: not quantized)")
 
 
 def register(sub):
@@ -32,11 +34,13 @@ def register(sub):
         description="Exact expected excess risk of one-pass minibatch SGD on y = x.w* + noise, "
                     "x ~ N(0, diag(i^-A)), w*_i ~ N(0, i^-P), w_0 = 0, with data, label, parameter, "
                     "activation and gradient quantized by additive or multiplicative Gaussian noise "
-                    "(O(d) recursion per step), and a Monte Carlo of the same algorithm (also with real "
-                    "INT/FP stochastic-rounding quantizers) with --runs. See docs/sgd.md.")
+                    "(O(d) recursion per step; also real INT/FP quantizers of the data), and a Monte Carlo "
+                    "of the same algorithm (also with real INT/FP quantizers, stochastic rounding or "
+                    "round-to-nearest, on every target) with --runs. See docs/sgd.md.")
     m = p.add_argument_group("problem")
-    m.add_argument("--dim", type=C._float, default=200, metavar="D",
+    m.add_argument("--n", dest="n", type=C._float, default=200, metavar="D",
                    help="dimension d, integer in [1, 1e7] (default: 200)")
+    m.add_argument("--dim", dest="n", type=C._float, help=argparse.SUPPRESS)
     m.add_argument("--decay", type=C._float, default=2.0, metavar="A",
                    help="spectrum lambda_i = i^-A, A in [0, 50] (default: 2)")
     m.add_argument("--teacher-decay", type=C._float, default=0.0, metavar="P",
@@ -46,7 +50,8 @@ def register(sub):
     t = p.add_argument_group("training")
     t.add_argument("--batch", type=C._float, default=1, metavar="B",
                    help="batch size, integer in [1, 1e6] (default: 1)")
-    t.add_argument("--lr", type=C._float, default=0.1, metavar="G", help="step size gamma, > 0 (default: 0.1)")
+    t.add_argument("--lr", type=C._float, default=0.1, metavar="G", help="learning rate (step size gamma), > 0 "
+                   "(default: 0.1)")
     t.add_argument("--steps", type=C._float, default=2000, metavar="T",
                    help="number of SGD steps T, integer in [0, 1e9]; d*T <= 1e11 (default: 2000)")
     t.add_argument("--checkpoints", type=C._float, default=20, metavar="N",
@@ -82,25 +87,33 @@ def _clean(x):
 
 def run_sgd(args) -> int:
     """Run ``fastq sgd`` with the parsed ``args``; returns the exit code."""
-    from ..sgd.recursion import check_recursion_size, sgd_risk
+    from ..sgd.recursion import check_data_grid, check_recursion_size, sgd_risk
     from ..sgd.simulation import check_simulation_size, sgd_simulate
     from ..sgd.spec import make_setup, record_steps
 
     # validate everything before any work
-    setup = make_setup(V.integer("dim", args.dim, 1), decay=args.decay, teacher_decay=args.teacher_decay,
-                       batch=args.batch, gamma=args.lr, steps=args.steps, sigma=args.sigma, data=args.data,
-                       label=args.label, param=args.param, activation=args.activation, gradient=args.gradient)
+    setup = make_setup(V.integer("--n", args.n, 1, 10_000_000), decay=args.decay, teacher_decay=args.teacher_decay,
+                       batch=args.batch, gamma=V.positive("--lr", args.lr), steps=args.steps, sigma=args.sigma,
+                       data=args.data, label=args.label, param=args.param, activation=args.activation,
+                       gradient=args.gradient)
     rec = record_steps(setup.steps, V.integer("checkpoints", args.checkpoints, 1, 1_000_000))
     runs = V.integer("runs", args.runs, 0)
     if runs == 1:
         raise V.FastqInputError("runs must be 0 or an integer >= 2 (a standard error needs two runs)")
     seed = V.integer("seed", args.seed, 0)
     jobs = O.parallel_from_args(args)
-    exact_ok = setup.noise_models_only
+    exact_ok = setup.has_exact_risk
     if not exact_ok and runs == 0:
-        raise V.FastqInputError("real quantizers (int:/fp:) have no exact risk; give --runs >= 2 to simulate them")
+        raise V.FastqInputError("real quantizers (int:/fp:, -rtn) off the data have no exact risk; give --runs >= 2 "
+                                "to simulate them")
     if exact_ok:
         check_recursion_size(setup)
+        try:
+            check_data_grid(setup)
+        except V.FastqInputError:
+            if runs == 0:
+                raise
+            exact_ok = False      # a data grid too fine for the exact moments: simulate only
     if runs:
         check_simulation_size(setup, runs, rec.size)
     out_dir = C.prepare_out(args.out) if args.out is not None else None

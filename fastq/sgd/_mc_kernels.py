@@ -1,11 +1,13 @@
 """``@njit`` kernels of the quantized-SGD simulation and of the real quantizers.
 
 Quantizer codes (``spec.KIND_CODES``): 0 off, 1 additive Gaussian, 2 multiplicative Gaussian,
-3 INT stochastic rounding, 4 FP stochastic rounding.  Parameters per target, ``prm[t] = (p0, p1, p2)``:
+3 INT stochastic rounding, 4 FP stochastic rounding, 5 INT round-to-nearest, 6 FP round-to-nearest
+(ties away from zero; same grids, ranges and clipping as 3 and 4).  Parameters per target,
+``prm[t] = (p0, p1, p2)``:
 
 * additive / multiplicative: ``p0 = sqrt(eps)``;
-* INT: ``p0 = Delta`` (grid step), ``p1 = R`` (range, a grid point: ``R = K Delta``);
-* FP: ``p0 = m`` (mantissa bits), ``p1 = Emin`` (smallest normal binade exponent), ``p2`` = the
+* INT (3, 5): ``p0 = Delta`` (grid step), ``p1 = R`` (range, a grid point: ``R = K Delta``);
+* FP (4, 6): ``p0 = m`` (mantissa bits), ``p1 = Emin`` (smallest normal binade exponent), ``p2`` = the
   largest finite value ``(2 - 2**-m) 2**Emax``.
 
 ``stats[t] = (values quantized, values clipped)`` counts every real-quantizer call (INT: ``|v| > R``
@@ -67,6 +69,48 @@ def _fp_sr(v, m, emin, vmax, st):
 
 
 @njit(inline="always")
+def _int_rtn(v, delta, R):
+    """INT round-to-nearest (ties away from zero): ``(q, clipped)``; ``|v| > R`` clipped to ``+-R``."""
+    if v > R:
+        return R, 1
+    if v < -R:
+        return -R, 1
+    k = math.floor(math.fabs(v) / delta + 0.5)
+    return (k * delta if v >= 0 else -k * delta), 0
+
+
+@njit(inline="always")
+def _fp_rtn(v, m, emin, vmax):
+    """FP round-to-nearest (ties away from zero) on the grid of :func:`_fp_sr`: ``(q, overflowed)``."""
+    if v == 0.0 or not math.isfinite(v):
+        return v, 0
+    a = math.fabs(v)
+    _, ex = math.frexp(a)
+    e = max(ex - 1, emin)
+    step = math.ldexp(1.0, e - m)
+    q = math.floor(a / step + 0.5) * step
+    over = 0
+    if q > vmax:
+        over = 1
+        q = vmax
+    return (q if v > 0 else -q), over
+
+
+@njit(inline="always")
+def _real(v, kind, p0, p1, p2, st):
+    """One real quantizer (kind 3..6): ``(q, clipped, state)``."""
+    if kind == 3:
+        return _int_sr(v, p0, p1, st)
+    if kind == 4:
+        return _fp_sr(v, int(p0), int(p1), p2, st)
+    if kind == 5:
+        q, c = _int_rtn(v, p0, p1)
+        return q, c, st
+    q, c = _fp_rtn(v, int(p0), int(p1), p2)
+    return q, c, st
+
+
+@njit(inline="always")
 def _gauss(v, scale, mult, st):
     """Gaussian noise model without a branch: ``v + scale n`` (mult = 0) or ``v (1 + scale n)``
     (mult = 1).
@@ -86,29 +130,31 @@ def _quant(v, kind, prm, st, stats, t):
     if kind <= 2:
         return _gauss(v, prm[t, 0], float(kind - 1), st)
     stats[t, 0] += 1
-    if kind == 3:
-        q, c, st = _int_sr(v, prm[t, 0], prm[t, 1], st)
-    else:
-        q, c, st = _fp_sr(v, int(prm[t, 0]), int(prm[t, 1]), prm[t, 2], st)
+    q, c, st = _real(v, kind, prm[t, 0], prm[t, 1], prm[t, 2], st)
     stats[t, 1] += c
     return q, st
 
 
 @njit
-def _record(lam, w, ws, kinds, prm, st, stats, out_risk, out_dep, j):
-    """Risk of ``w`` and of a fresh ``Q_p(w)`` into column ``j``; returns ``(risk, state)``."""
+def _record(lam, w, ws, kinds, prm, st, stats, out_risk, out_dep, out_lin, j):
+    """Risk of ``w``, of a fresh ``Q_p(w)``, and the linear statistic ``(w - w*)^T H w*`` (its mean
+    is fixed by the mean iterate alone) into column ``j``; returns ``(risk, state)``.
+    """
     r = 0.0
     rd = 0.0
+    lin = 0.0
     kp = kinds[PARAM]
     for i in range(w.shape[0]):
         e = w[i] - ws[i]
         r += lam[i] * e * e
+        lin += lam[i] * e * ws[i]
         if kp != 0:
             q, st = _quant(w[i], kp, prm, st, stats, PARAM)
             e = q - ws[i]
         rd += lam[i] * e * e
     out_risk[j] = 0.5 * r
     out_dep[j] = 0.5 * rd
+    out_lin[j] = lin
     return 0.5 * r, st
 
 
@@ -167,10 +213,7 @@ def _gradient(xb, res, acc, factor, ko, prm, st, stats):
         sc = prm[GRADIENT]
         clip = 0
         for i in range(d):
-            if ko == 3:
-                g, c, st = _int_sr(xb[i] * res, sc[0], sc[1], st)
-            else:
-                g, c, st = _fp_sr(xb[i] * res, int(sc[0]), int(sc[1]), sc[2], st)
+            g, c, st = _real(xb[i] * res, ko, sc[0], sc[1], sc[2], st)
             clip += c
             acc[i] += factor * g
         stats[GRADIENT, 0] += d
@@ -192,11 +235,26 @@ def _quant_vec(v, out, kind, prm, st, stats, t):
             clip += c
         stats[t, 0] += v.shape[0]
         stats[t, 1] += clip
-    else:
+    elif kind == 4:
         m, emin, vmax = int(prm[t, 0]), int(prm[t, 1]), prm[t, 2]
         clip = 0
         for i in range(v.shape[0]):
             out[i], c, st = _fp_sr(v[i], m, emin, vmax, st)
+            clip += c
+        stats[t, 0] += v.shape[0]
+        stats[t, 1] += clip
+    elif kind == 5:
+        clip = 0
+        for i in range(v.shape[0]):
+            out[i], c = _int_rtn(v[i], prm[t, 0], prm[t, 1])
+            clip += c
+        stats[t, 0] += v.shape[0]
+        stats[t, 1] += clip
+    else:
+        m, emin, vmax = int(prm[t, 0]), int(prm[t, 1]), prm[t, 2]
+        clip = 0
+        for i in range(v.shape[0]):
+            out[i], c = _fp_rtn(v[i], m, emin, vmax)
             clip += c
         stats[t, 0] += v.shape[0]
         stats[t, 1] += clip
@@ -205,14 +263,14 @@ def _quant_vec(v, out, kind, prm, st, stats, t):
 
 @njit
 def _mc_run(lam, sqrt_lam, sqrt_pi, gamma, batch, steps, sigma, kinds, prm, rec, rng,
-            out_risk, out_dep, stats, w, ws, wq, xb, gs):
+            out_risk, out_dep, out_lin, stats, w, ws, wq, xb, gs):
     """One run of quantized minibatch SGD from ``w = 0`` with a fresh teacher ``w*_i ~ N(0, pi_i)``.
 
     Per step: ``w^ = Q_p(w)`` (once); per sample ``x ~ N(0, H)``, ``x~ = Q_d(x)``,
     ``y = x . w* + sigma N``, ``r = Q_a(x~ . w^) - Q_l(y)``, gradient ``Q_o(x~_i r)`` summed over
     the batch; ``w -= gamma / B * sum`` (B = 1: applied in the gradient pass).  ``rng`` is the
     run's xoshiro256++ state (uint64[4], updated); ``w, ws, wq, xb, gs`` are work arrays of
-    length d.  Records the risk (and deployed risk) at the steps ``rec``; returns
+    length d.  Records the risk (deployed risk, linear statistic) at the steps ``rec``; returns
     ``(status, last step)``; a run whose risk passes ``MC_BLOWUP`` stops with ``DIVERGED`` and
     +inf in later records.  Long because the whole step is fused for speed.
     """
@@ -231,12 +289,13 @@ def _mc_run(lam, sqrt_lam, sqrt_pi, gamma, batch, steps, sigma, kinds, prm, rec,
     last = steps
     for t in range(steps + 1):
         if j < n_rec and rec[j] == t:
-            r, st = _record(lam, w, ws, kinds, prm, st, stats, out_risk, out_dep, j)
+            r, st = _record(lam, w, ws, kinds, prm, st, stats, out_risk, out_dep, out_lin, j)
             j += 1
             if not (r < MC_BLOWUP):
                 for k in range(j, n_rec):
                     out_risk[k] = math.inf
                     out_dep[k] = math.inf
+                    out_lin[k] = math.inf
                 status = DIVERGED
                 last = t
                 break

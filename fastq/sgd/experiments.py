@@ -130,6 +130,50 @@ def batch_study(*, quick=False, eps=1e-2, runs=400, seed=0, n_jobs=1, progress=F
              "mc_batches": list(mc_b)})
 
 
+BUDGET = 2048          # samples B T of the fixed-budget batch study (T = 2048 at B = 1, 8 at B = 256)
+BUDGET_CAP = 0.5       # gamma never above this fraction of the setting's own stability limit
+
+
+def budget_schedule(base: dict, batches, *, budget=BUDGET, cap=BUDGET_CAP, quant=None) -> list[dict]:
+    """Settings of the fixed-sample-budget reading: ``T = budget / B`` and
+    ``gamma = min(B gamma_1, cap * gamma_max(B))`` (``gamma_1 = base["gamma"]``; ``gamma_max`` of the
+    quantized setting ``quant``, which is at most the plain one), one dict per B.
+    """
+    out = []
+    for B in batches:
+        if budget % B:
+            raise ValueError(f"budget {budget} is not a multiple of the batch {B}")
+        kw = {**base, "batch": B, "steps": budget // B}
+        gmax = sgd_stability(**{**kw, "gamma": 1.0}, **(quant or {})).gamma_max
+        out.append({**kw, "gamma": min(B * base["gamma"], cap * gmax)})
+    return out
+
+
+def batch_budget_study(*, quick=False, eps=1e-2, budget=BUDGET, cap=BUDGET_CAP):
+    """Excess risk (quantized minus plain at the same B, gamma, T) at a fixed sample budget
+    ``B T = budget`` with ``gamma = min(B gamma_1, cap gamma_max(B))``, per target x model.
+
+    arrays: batches (k,), excess (3, 2, k), plain (3, 2, k), gamma (3, 2, k), steps (k,).
+    """
+    base = _base(quick)
+    bs = tuple(b for b in BATCHES if budget % b == 0)
+    targets = ("activation", "gradient", "param")
+    excess = np.empty((3, 2, len(bs)))
+    plain = np.empty_like(excess)
+    gam = np.empty_like(excess)
+    for ti, t in enumerate(targets):
+        for mi, m in enumerate(MODELS):
+            q = {t: f"{m}:{eps!r}"}
+            for bi, kw in enumerate(budget_schedule(base, bs, budget=budget, cap=cap, quant=q)):
+                p = sgd_risk(**kw, checkpoints=[kw["steps"]]).risk[-1]
+                r = sgd_risk(**kw, **q, checkpoints=[kw["steps"]])
+                excess[ti, mi, bi] = (r.risk[-1] if r.converged else np.inf) - p
+                plain[ti, mi, bi], gam[ti, mi, bi] = p, kw["gamma"]
+    return (dict(batches=np.array(bs), excess=excess, plain=plain, gamma=gam,
+                 steps=np.array([budget // b for b in bs])),
+            {**base, "eps": eps, "budget": budget, "cap": cap, "targets": list(targets), "models": list(MODELS)})
+
+
 def spectrum_study(*, quick=False, eps=1e-2, int_bits=6, fp_mantissa=3):
     """Effective spectrum of the quantized data ``E[x~_i^2]`` and the mean fixed point ``w_inf / w*``:
     additive (``lam + eps``, ``lam / (lam + eps)``), multiplicative (``(1 + eps) lam``, ``1/(1+eps)``),

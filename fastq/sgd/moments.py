@@ -16,6 +16,7 @@ fixed point from Sherman-Morrison (:func:`stationary`).
 """
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -24,10 +25,11 @@ from .spec import SGDSetup
 
 
 class DataMoments(NamedTuple):
-    """Per-coordinate moments of the quantized feature ``x~`` (``x ~ N(0, lam)``).
+    """Per-coordinate moments of the quantized feature ``x~`` (``x ~ N(0, lam)``, ``d = x~ - x``).
 
-    A = E[x~^2]; Delta = A - lam (= E[x~ d] = E[d^2], d = x~ - x); k4 = E[x~^4] - A^2;
-    k3d = E[x~^3 d] - A Delta; k2d = E[x~^2 d^2] - A Delta; k22 = E[x~^2 x^2] - A lam.
+    A = E[x~^2]; Delta = E[x~ d] = A - E[x~ x]; Qd = E[d^2] (= Delta for unbiased quantizers,
+    where ``E[x~ x] = lam``); k4 = E[x~^4] - A^2; k3d = E[x~^3 d] - A Delta;
+    k2d = E[x~^2 d^2] - A Qd; k22 = E[x~^2 x^2] - A lam; C = E[x~ x].
     """
 
     A: np.ndarray
@@ -36,6 +38,8 @@ class DataMoments(NamedTuple):
     k3d: np.ndarray
     k2d: np.ndarray
     k22: np.ndarray
+    Qd: np.ndarray
+    C: np.ndarray
 
 
 def data_moments(lam: np.ndarray, kind: str | None, eps: float) -> DataMoments:
@@ -49,15 +53,88 @@ def data_moments(lam: np.ndarray, kind: str | None, eps: float) -> DataMoments:
     lam2 = lam * lam
     if kind is None or eps == 0.0:
         z = np.zeros_like(lam)
-        return DataMoments(lam.copy(), z, 2 * lam2, z.copy(), z.copy(), 2 * lam2)
+        return DataMoments(lam.copy(), z, 2 * lam2, z.copy(), z.copy(), 2 * lam2, z.copy(), lam.copy())
     if kind == "add":
         A = lam + eps
         return DataMoments(A, np.full_like(lam, eps), 2 * A * A, 2 * A * eps,
-                           np.full_like(lam, 2 * eps * eps), 2 * lam2)
+                           np.full_like(lam, 2 * eps * eps), 2 * lam2, np.full_like(lam, eps), lam.copy())
     if kind == "mult":
         return DataMoments(lam * (1 + eps), lam * eps, lam2 * (2 + 16 * eps + 8 * eps * eps),
-                           8 * lam2 * eps * (1 + eps), 2 * lam2 * eps * (1 + 4 * eps), 2 * lam2 * (1 + eps))
+                           8 * lam2 * eps * (1 + eps), 2 * lam2 * eps * (1 + 4 * eps), 2 * lam2 * (1 + eps),
+                           lam * eps, lam.copy())
     raise ValueError(kind)
+
+
+def real_data_moments(lam: np.ndarray, q, R: float | None = None) -> DataMoments:
+    """Exact moments of ``x~ = Q(x)`` for a real quantizer ``q`` (INT / FP grid, stochastic rounding
+    or round-to-nearest) on every coordinate ``x_i ~ N(0, lam_i)`` (kernel ``_quant_moments``).
+
+    ``R``: the INT range (``q.range`` when set).  The raw moments ``E[x~^2], E[x~ x], E[x~^4],
+    E[x~^3 x], E[x~^2 x^2]`` are exact Gaussian integrals over the grid's pieces; FP binades more
+    than 10 below a coordinate's own binade are treated as exact (``x~ = x``: their share of the
+    quantization noise is below 1e-9).  Grids with more than ``MAX_POINTS`` points within 10
+    standard deviations are refused (ValueError; the callers validate first).
+    """
+    from ._quant_moments import CUT, _all_coords
+
+    lam = np.asarray(lam, dtype=np.float64)
+    sig = np.sqrt(lam)
+    pts, starts = _grid_points(q, R, sig, CUT)
+    raw = np.empty((lam.size, 5))
+    _all_coords(sig, pts, starts, 1 if q.nearest else 0, raw)
+    m20, m11, m40, m31, m22 = raw.T
+    A, Dl = m20, m20 - m11
+    Qd = m20 - 2.0 * m11 + lam
+    e3d = m40 - m31                      # E[x~^3 d]
+    e2d2 = m40 - 2.0 * m31 + m22         # E[x~^2 d^2]
+    return DataMoments(A, Dl, m40 - A * A, e3d - A * Dl, e2d2 - A * Qd, m22 - A * lam, Qd, m11)
+
+
+#: largest number of grid points :func:`real_data_moments` builds
+MAX_POINTS = 20_000_000
+
+
+def grid_size(q, R, sig_max: float, sig_min: float) -> int:
+    """Number of grid points :func:`real_data_moments` would build (for the up-front check)."""
+    from ._quant_moments import CUT
+
+    if q.family == "int":
+        delta = q.grid_step(R)
+        return int(min(2 ** (q.bits - 1) - 1, math.ceil(CUT * sig_max / delta) + 2)) + 1
+    emin, emax, _ = q.fp_limits
+    e_lo = max(emin, math.floor(math.log2(sig_min)) - FP_EXACT_BINADES)
+    e_hi = min(emax, math.ceil(math.log2(CUT * sig_max)) + 1)
+    return (max(e_hi - e_lo, 0) + 2) * 2 ** q.mantissa
+
+
+#: FP binades this far below a coordinate's own binade are treated as exact
+FP_EXACT_BINADES = 10
+
+
+def _grid_points(q, R, sig, cut):
+    """Positive grid points (ascending, last = clip value unless beyond ``cut`` sigma) and the first
+    point used by each coordinate.
+    """
+    if grid_size(q, R, float(sig.max()), float(sig.min())) > MAX_POINTS:
+        raise ValueError(f"grid of {q} too fine for the exact moments (> {MAX_POINTS} points)")
+    if q.family == "int":
+        delta = q.grid_step(R)
+        K = 2 ** (q.bits - 1) - 1
+        kmax = int(min(K, math.ceil(cut * float(sig.max()) / delta) + 2))
+        return np.arange(kmax + 1, dtype=np.float64) * delta, np.zeros(sig.size, dtype=np.int64)
+    emin, emax, vmax = q.fp_limits
+    m = q.mantissa
+    e_lo = max(emin, math.floor(math.log2(float(sig.min()))) - FP_EXACT_BINADES)
+    e_hi = min(emax, math.ceil(math.log2(cut * float(sig.max()))) + 1)
+    j = np.arange(2 ** m, dtype=np.float64)
+    parts = [j * 2.0 ** (emin - m)] if e_lo == emin else []
+    parts += [2.0 ** e + j * 2.0 ** (e - m) for e in range(e_lo, e_hi + 1)]
+    if e_hi < emax:
+        parts.append(np.array([2.0 ** (e_hi + 1)]))
+    pts = np.concatenate(parts)
+    th = np.exp2(np.floor(np.log2(sig)) - FP_EXACT_BINADES)
+    starts = np.where(th <= 2.0 ** emin, 0, np.searchsorted(pts, th)).astype(np.int64)
+    return pts, starts
 
 
 class Coefficients(NamedTuple):
@@ -80,6 +157,16 @@ class Coefficients(NamedTuple):
     A: np.ndarray
     kdiag: np.ndarray
     b: float
+    C: np.ndarray  # E[x~ x] per coordinate: the mean fixed point is w_inf = (C / A) w*
+
+
+def setup_data_moments(setup: SGDSetup) -> DataMoments:
+    """Moments of the setup's quantized data (noise model, real quantizer or none)."""
+    dq = setup.quant.get("data")
+    if dq is not None and not dq.is_noise_model:
+        R = dq.range if dq.range is not None else (setup.default_range("data") if dq.family == "int" else None)
+        return real_data_moments(setup.lam, dq, R)
+    return data_moments(setup.lam, None if dq is None else dq.kind, 0.0 if dq is None else dq.eps)
 
 
 def _levels(setup: SGDSetup):
@@ -95,13 +182,12 @@ def _levels(setup: SGDSetup):
 
 def recursion_coefficients(setup: SGDSetup) -> Coefficients:
     """Coefficients of the exact one-step map for a setup whose targets are all noise models."""
-    if not setup.noise_models_only:
-        raise ValueError("the exact recursion needs noise models (add/mult) on every target")
+    if not setup.has_exact_risk:
+        raise ValueError("the exact recursion needs noise models (add/mult) on every target but the data")
     lam, pi, g, B = setup.lam, setup.pi, setup.gamma, float(setup.batch)
     add, mult = _levels(setup)
-    dq = setup.quant.get("data")
-    dm = data_moments(lam, None if dq is None else dq.kind, 0.0 if dq is None else dq.eps)
-    A, Dl = dm.A, dm.Delta
+    dm = setup_data_moments(setup)
+    A, Dl, Qd = dm.A, dm.Delta, dm.Qd
     rho, mu, e_pa = 1.0 + mult["param"], mult["param"], add["param"]
     ea_a, ea_m = add["activation"], mult["activation"]
     el_a, el_m = add["label"], mult["label"]
@@ -121,11 +207,11 @@ def recursion_coefficients(setup: SGDSetup) -> Coefficients:
     h = c1 * A
     gE = A * rho * (1 + ea_m)
     gd = 2 * A * mu * pi + 2 * Dl * pi + ea_m * 2 * A * (1 + mu) * pi
-    g0 = float(np.sum(A * (mu * pi + e_pa) + Dl * pi + ea_m * A * ((1 + mu) * pi + e_pa)))
+    g0 = float(np.sum(A * (mu * pi + e_pa) + Qd * pi + ea_m * A * ((1 + mu) * pi + e_pa)))
     g0 += setup.sigma ** 2 + ea_a + el_a + el_m * y2
     kdiag = rho * (ko * (1 + ea_m) * dm.k4 / B + (1.0 - 1.0 / B) * A * A)
     b = ko * rho * (1 + ea_m) / B
-    return Coefficients(aE, ad, a0, h, gE, gd, g0, 1.0 - g * A, -g * Dl, rho, mu, e_pa, A, kdiag, b)
+    return Coefficients(aE, ad, a0, h, gE, gd, g0, 1.0 - g * A, -g * Dl, rho, mu, e_pa, A, kdiag, b, dm.C)
 
 
 def _top_secular(diag: np.ndarray, weights: np.ndarray, beta: float) -> float:
@@ -157,27 +243,41 @@ def stability(coef: Coefficients, gamma: float):
     semi-definite (``kdiag_i >= A_i^2``), so SGD's second moments stay bounded iff
     ``2 diag(A) - gamma K`` is positive definite, i.e. ``gamma < gamma_max = 2 / mu_max`` with
     ``mu_max`` the top eigenvalue of ``diag(kdiag / A) + b sqrt(A) sqrt(A)^T``.
+    Coordinates with ``A_i = 0`` (a round-to-nearest data grid that maps every sample of them to
+    0) never move: they are left out, unless additive gradient noise makes them a random walk
+    (then the radius is reported as 1: unbounded, linearly growing moments).
     """
-    A = coef.A
+    live = coef.A > 0
+    A = coef.A[live]
     beta_g = gamma * gamma * coef.b
-    rad = _top_secular(coef.aE, A * A, beta_g)
-    mu_max = _top_secular(coef.kdiag / A, A.copy(), coef.b)
-    return rad, 2.0 / mu_max
+    rad = _top_secular(coef.aE[live], A * A, beta_g) if A.size else 0.0
+    mu_max = _top_secular(coef.kdiag[live] / A, A.copy(), coef.b) if A.size else 0.0
+    if not live.all() and np.any(coef.a0[~live] > 0):
+        rad = max(rad, 1.0)
+    return rad, (2.0 / mu_max if mu_max > 0 else np.inf)
 
 
-def stationary(coef: Coefficients):
+def stationary(coef: Coefficients, pi: np.ndarray | None = None):
     """Fixed point ``(E_inf, delta_inf)`` of the one-step map (meaningful when stable).
 
     ``delta_inf = r / (1 - q) = -Delta / A``; ``E`` solves ``(I - diag(aE) - h gE^T) E = c`` with
-    ``c = ad delta_inf + a0 + h (gd . delta_inf + g0)``, by Sherman-Morrison.
+    ``c = ad delta_inf + a0 + h (gd . delta_inf + g0)``, by Sherman-Morrison.  Frozen coordinates
+    (``A_i = 0``) keep their start ``E_i = pi_i``, ``delta_i = -1`` (``pi`` required then).
     """
-    d_inf = coef.r / (1.0 - coef.q)
+    live = coef.A > 0
+    d_inf = np.full(coef.A.size, -1.0)
+    d_inf[live] = coef.r[live] / (1.0 - coef.q[live])
     c = coef.ad * d_inf + coef.a0 + coef.h * (float(coef.gd @ d_inf) + coef.g0)
-    den = 1.0 - coef.aE
-    u = c / den
-    v = coef.h / den
+    den = np.where(live, 1.0 - coef.aE, 1.0)
+    u = np.where(live, c / den, 0.0)
+    v = np.where(live, coef.h / den, 0.0)
     s = float(coef.gE @ u) / (1.0 - float(coef.gE @ v))
-    return u + v * s, d_inf
+    E = u + v * s
+    if not live.all():
+        if pi is None:
+            raise ValueError("stationary: pi is needed when some coordinates are frozen (A = 0)")
+        E[~live] = pi[~live]
+    return E, d_inf
 
 
 def risk_parts(lam, pi, E, delta, coef: Coefficients):
@@ -191,13 +291,16 @@ def risk_parts(lam, pi, E, delta, coef: Coefficients):
     return risk, bias, var, dep
 
 
-def mean_factor(lam: np.ndarray, kind: str | None, eps: float) -> np.ndarray:
-    """``w_inf = D w*`` of the mean recursion: ``D = lam / A`` (additive data noise:
-    ``lam / (lam + eps)``; multiplicative: ``1 / (1 + eps)``; otherwise 1).
+def mean_factor(lam: np.ndarray, kind: str | None, eps: float, dm: DataMoments | None = None) -> np.ndarray:
+    """``w_inf = D w*`` of the mean recursion: ``D = E[x~ x] / E[x~^2]`` (0 where ``E[x~^2] = 0``; additive
+    data noise: ``lam / (lam + eps)``; multiplicative: ``1 / (1 + eps)``; otherwise 1).  ``dm``:
+    precomputed moments (e.g. of a real quantizer), else those of the noise model ``kind``.
     """
-    dm = data_moments(np.asarray(lam, dtype=np.float64), kind, eps)
-    return np.asarray(lam, dtype=np.float64) / dm.A
+    if dm is None:
+        dm = data_moments(np.asarray(lam, dtype=np.float64), kind, eps)
+    live = dm.A > 0
+    return np.where(live, dm.C / np.where(live, dm.A, 1.0), 0.0)
 
 
-__all__ = ["data_moments", "recursion_coefficients", "stability", "stationary", "risk_parts",
-           "mean_factor"]
+__all__ = ["data_moments", "real_data_moments", "setup_data_moments", "recursion_coefficients", "stability",
+           "stationary", "risk_parts", "mean_factor"]

@@ -80,6 +80,13 @@ class SGDStabilityResult:
     trace_A: float
 
 
+def coef_moments(coef):
+    """The two data moments :func:`fastq.sgd.moments.mean_factor` needs, from the coefficients."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(A=coef.A, C=coef.C)
+
+
 def check_recursion_size(s: SGDSetup) -> None:
     """Refuse, before any work, a recursion longer than about 100 s of one core."""
     if float(s.dim) * s.steps > MAX_RECURSION_WORK:
@@ -98,10 +105,27 @@ def _setup(setup, kwargs) -> SGDSetup:
 
 
 def _require_noise_models(setup: SGDSetup):
-    bad = [t for t, q in setup.quant.items() if not q.is_noise_model]
+    bad = [t for t, q in setup.quant.items() if not q.is_noise_model and t != "data"]
     if bad:
         raise V.FastqInputError(f"{bad[0]} uses a real quantizer ({setup.quant[bad[0]]}); the exact "
-                                "recursion needs add:EPS or mult:EPS (simulate real quantizers with sgd_simulate)")
+                                "recursion needs add:EPS or mult:EPS on every target but the data "
+                                "(simulate real quantizers with sgd_simulate)")
+    check_data_grid(setup)
+
+
+def check_data_grid(setup: SGDSetup):
+    """Refuse, before any work, a real data quantizer whose grid is too fine for the exact moments."""
+    from .moments import MAX_POINTS, grid_size
+
+    q = setup.quant.get("data")
+    if q is None or q.is_noise_model:
+        return
+    R = q.range if q.range is not None else setup.default_range("data")
+    sl = np.sqrt(setup.lam)
+    n = grid_size(q, R, float(sl.max()), float(sl.min()))
+    if n > MAX_POINTS:
+        raise V.FastqInputError(f"data quantizer {q}: its grid has {n:.3g} points within the data's range, "
+                                f"above the limit {MAX_POINTS:.0e} of the exact moments (use fewer bits)")
 
 
 def sgd_risk(setup: SGDSetup | None = None, *, checkpoints=None, **params) -> SGDRiskResult:
@@ -140,9 +164,10 @@ def sgd_risk(setup: SGDSetup | None = None, *, checkpoints=None, **params) -> SG
     status = status_name(code) if stable else STATUS_NAMES[2]
     r_inf = b_inf = v_inf = None
     if stable:
-        E_inf, d_inf = MO.stationary(coef)
+        E_inf, d_inf = MO.stationary(coef, pi)
         r_inf, b_inf, v_inf, _ = MO.risk_parts(lam, pi, E_inf, d_inf, coef)
-    return SGDRiskResult(rec, risk, bias, var, dep, r_inf, b_inf, v_inf, lam / coef.A,
+    D = MO.mean_factor(lam, None, 0.0, dm=coef_moments(coef))
+    return SGDRiskResult(rec, risk, bias, var, dep, r_inf, b_inf, v_inf, D,
                          float(rad), float(gmax), status, status == "converged", s.to_dict())
 
 
@@ -162,15 +187,21 @@ def sgd_w_inf(spectrum, w_star=None, *, data=None) -> np.ndarray:
 
     Returns ``D`` (``w_inf = D w*``) or, when ``w_star`` is given, ``D * w_star``.  Only data
     quantization moves it: additive ``lam / (lam + eps)`` (spectral distortion), multiplicative
-    ``1 / (1 + eps)`` (shape preserved); the other targets are unbiased and leave ``w_inf = w*``.
+    ``1 / (1 + eps)`` (shape preserved); a real data quantizer (``int[-rtn]:``, ``fp[-rtn]:``,
+    INT range default ``4 sqrt(max lam)``) ``E[x~ x] / E[x~^2]`` from its exact moments.  The other
+    targets' noise models are unbiased and leave ``w_inf = w*`` (biased label quantizers: see
+    :mod:`fastq.sgd.bias`).
     """
     from .spec import _array, parse_quant
 
     lam = _array("spectrum", spectrum, positive=True, max_len=10_000_000)
     q = parse_quant("data", data)
     if q is not None and not q.is_noise_model:
-        raise V.FastqInputError(f"data must be add:EPS or mult:EPS for sgd_w_inf (got {q})")
-    D = MO.mean_factor(lam, None if q is None else q.kind, 0.0 if q is None else q.eps)
+        s = make_setup(spectrum=lam, gamma=1.0, steps=0, data=q)
+        check_data_grid(s)
+        D = MO.mean_factor(lam, None, 0.0, dm=MO.setup_data_moments(s))
+    else:
+        D = MO.mean_factor(lam, None if q is None else q.kind, 0.0 if q is None else q.eps)
     if w_star is None:
         return D
     w = _array("w_star", np.abs(np.asarray(w_star, dtype=np.float64)), positive=False, max_len=lam.size)

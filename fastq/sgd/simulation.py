@@ -31,7 +31,7 @@ MAX_MC_DIM = 1_000_000
 #: stored per-run records runs * n_records (two float64 arrays: ~3 GiB)
 MAX_MC_RECORDS = 2e8
 #: bump when the kernel's use of the random stream changes (old checkpoints are then ignored)
-MC_FORMAT = 2
+MC_FORMAT = 3
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,9 @@ class SGDSimulationResult:
 
     steps : (n,) recorded steps; mean, se : (n,) mean risk and its standard error over runs
     (+inf from the first step at which a run diverged); deployed_mean, deployed_se : same for
-    ``Q_p(w)``; risk_runs : (runs, n) every run's risk; diverged_runs : how many runs blew up;
+    ``Q_p(w)``; cross_mean, cross_se : same for the linear statistic ``(w - w*)^T H w*`` (its
+    expectation depends on the mean iterate only: the check of a mean fixed point);
+    risk_runs : (runs, n) every run's risk; diverged_runs : how many runs blew up;
     max_share : (n,) largest single run's share of the sum (a heavy-tail warning: above ~0.05 the
     standard error is not trustworthy); quantizers : per target, for real quantizers, the grid step
     / range / format used and the fraction of values clipped (INT) or overflowed (FP);
@@ -60,13 +62,16 @@ class SGDSimulationResult:
     converged: bool
     runs: int
     params: dict = field(default_factory=dict)
+    cross_mean: np.ndarray | None = None
+    cross_se: np.ndarray | None = None
 
     def to_dict(self, *, runs: bool = False) -> dict:
         """The record as a plain dict (JSON-ready through :func:`fastq.store.to_json`)."""
         d = {"steps": self.steps, "mean": self.mean, "se": self.se, "deployed_mean": self.deployed_mean,
              "deployed_se": self.deployed_se, "diverged_runs": self.diverged_runs,
              "max_share": self.max_share, "quantizers": self.quantizers, "status": self.status,
-             "converged": self.converged, "runs": self.runs, "params": self.params}
+             "converged": self.converged, "runs": self.runs, "params": self.params,
+             "cross_mean": self.cross_mean, "cross_se": self.cross_se}
         if runs:
             d["risk_runs"] = self.risk_runs
         return d
@@ -85,17 +90,20 @@ def kernel_arrays(setup: SGDSetup):
         if q.kind in ("add", "mult"):
             prm[t, 0] = math.sqrt(q.eps)
             info[name] = {"spec": str(q)}
-        elif q.kind == "int":
+        elif q.family == "int":
             R = q.range if q.range is not None else setup.default_range(name)
             delta = q.grid_step(R)
             prm[t] = (delta, delta * (2 ** (q.bits - 1) - 1), 0.0)
             info[name] = {"spec": str(q), "bits": q.bits, "range": float(prm[t, 1]), "grid_step": delta,
-                          "eps_model": delta * delta / 6.0}
+                          "rounding": "nearest" if q.nearest else "stochastic"}
+            if not q.nearest:
+                info[name]["eps_model"] = delta * delta / 6.0
         else:
             emin, emax, vmax = q.fp_limits
             prm[t] = (q.mantissa, emin, vmax)
             info[name] = {"spec": str(q), "mantissa": q.mantissa, "exponent_bits": q.exponent_bits,
-                          "emin": emin, "emax": emax, "max_finite": vmax}
+                          "emin": emin, "emax": emax, "max_finite": vmax,
+                          "rounding": "nearest" if q.nearest else "stochastic"}
     return kinds, prm, info
 
 
@@ -118,7 +126,7 @@ def _child(root: np.random.SeedSequence, k: int) -> np.random.SeedSequence:
 
 
 def _block(k, *, root, runs, lam, pi, gamma, batch, steps, sigma, kinds, prm, rec):
-    """Runs of block ``k`` (module level, picklable): (risk, deployed, stats, status)."""
+    """Runs of block ``k`` (module level, picklable): (risk, deployed, stats, status, linear)."""
     from ._mc_kernels import _mc_run
     from ._rng import seed_state
 
@@ -126,6 +134,7 @@ def _block(k, *, root, runs, lam, pi, gamma, batch, steps, sigma, kinds, prm, re
     n, d = len(idx), lam.size
     risk = np.empty((n, rec.size))
     dep = np.empty((n, rec.size))
+    lin = np.empty((n, rec.size))
     stats = np.zeros((n, 5, 2), dtype=np.int64)
     status = np.zeros(n, dtype=np.int64)
     sl, sp = np.sqrt(lam), np.sqrt(pi)
@@ -133,8 +142,8 @@ def _block(k, *, root, runs, lam, pi, gamma, batch, steps, sigma, kinds, prm, re
     for j, r in enumerate(idx):
         rng = seed_state(_child(root, r))
         status[j], _ = _mc_run(lam, sl, sp, gamma, batch, steps, sigma, kinds, prm, rec, rng,
-                               risk[j], dep[j], stats[j], *work)
-    return risk, dep, stats, status
+                               risk[j], dep[j], lin[j], stats[j], *work)
+    return risk, dep, stats, status, lin
 
 
 def _hash(setup: SGDSetup, seed_ss, rec) -> str:
@@ -153,7 +162,8 @@ def sgd_simulate(setup: SGDSetup | None = None, *, runs, seed, checkpoints=20, n
 
     Parameters: an :class:`~fastq.sgd.spec.SGDSetup` or the parameters of
     :func:`~fastq.sgd.spec.make_setup` (targets may also be real quantizers ``"int:BITS[:RANGE]"``,
-    ``"fp:MANTISSA[:EXP_BITS]"``); ``runs`` >= 2; ``seed`` (int >= 0 or SeedSequence);
+    ``"fp:MANTISSA[:EXP_BITS]"`` (stochastic rounding), ``"int-rtn:..."``, ``"fp-rtn:..."``
+    (round-to-nearest)); ``runs`` >= 2; ``seed`` (int >= 0 or SeedSequence);
     ``checkpoints``: a count (default 20), a list of steps, or None (every step);
     ``n_jobs``/``backend``/``progress`` as in :func:`fastq.parallel.parallel_map`;
     ``checkpoint_dir``: directory for resumable blocks (:func:`fastq.checkpoints.run_chunks`;
@@ -181,14 +191,14 @@ def sgd_simulate(setup: SGDSetup | None = None, *, runs, seed, checkpoints=20, n
     run = run_chunks(fn, blocks, kind="sgd-mc", inputs={"key": _hash(s, ss, rec)},
                      checkpoint_dir=checkpoint_dir, n_jobs=n_jobs, backend=backend, scheduler=scheduler,
                      progress=progress, desc="fastq sgd runs")
-    results = [(r["risk"], r["dep"], r["stats"], r["status"]) for r in run.results]
+    results = [(r["risk"], r["dep"], r["stats"], r["status"], r["lin"]) for r in run.results]
     return _collect(s, ss, runs, rec, results, qinfo)
 
 
 def _block_arrays(block, **kw):
     """One block ``(k, runs in it)`` as a checkpoint chunk (a dict of arrays)."""
-    risk, dep, stats, status = _block(block[0], **kw)
-    return {"risk": risk, "dep": dep, "stats": stats, "status": status}
+    risk, dep, stats, status, lin = _block(block[0], **kw)
+    return {"risk": risk, "dep": dep, "stats": stats, "status": status, "lin": lin}
 
 
 def _mean_se(a: np.ndarray):
@@ -206,12 +216,14 @@ def _collect(s, ss, runs, rec, results, qinfo) -> SGDSimulationResult:
     dep = np.concatenate([r[1] for r in results])
     stats = np.concatenate([r[2] for r in results]).sum(axis=0)
     status = np.concatenate([r[3] for r in results])
+    lin = np.concatenate([r[4] for r in results])
     m, se = _mean_se(risk)
     dm, dse = _mean_se(dep)
+    lm, lse = _mean_se(lin)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(np.isfinite(m), risk.max(axis=0) / np.maximum(risk.sum(axis=0), 1e-300), 1.0)
     for t, name in enumerate(TARGETS):
-        if name in qinfo and s.quant[name].kind in ("int", "fp"):
+        if name in qinfo and not s.quant[name].is_noise_model:
             total, clipped = int(stats[t, 0]), int(stats[t, 1])
             qinfo[name].update(values=total, clipped=clipped,
                                clipped_fraction=clipped / total if total else 0.0)
@@ -220,4 +232,4 @@ def _collect(s, ss, runs, rec, results, qinfo) -> SGDSimulationResult:
     params = s.to_dict()
     params.update(runs=runs, seed_entropy=str(ss.entropy), seed_spawn_key=list(ss.spawn_key))
     return SGDSimulationResult(rec, m, se, dm, dse, risk, n_div, share, qinfo, st, st == "converged",
-                               runs, params)
+                               runs, params, lm, lse)

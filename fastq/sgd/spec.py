@@ -5,7 +5,9 @@ parameter and its range, raised before any work):
 
 * :class:`QuantSpec` -- how one target (data, label, param, activation, gradient) is quantized:
   a noise model (``add:EPS``, ``mult:EPS``; the exact recursion applies) or a real quantizer
-  (``int:BITS[:RANGE]``, ``fp:MANTISSA[:EXPONENT_BITS]``; simulation only).
+  (``int:BITS[:RANGE]``, ``fp:MANTISSA[:EXPONENT_BITS]``: stochastic rounding;
+  ``int-rtn:...``, ``fp-rtn:...``: deterministic round-to-nearest on the same grids).  Real
+  quantizers are simulated; on the data they also have an exact risk (per-coordinate moments).
 * :class:`SGDSetup` -- spectrum, teacher variances, batch, step, horizon, label noise and the five
   targets; built by :func:`make_setup` from the paper's parameters.
 
@@ -22,9 +24,10 @@ import numpy as np
 from .. import _validate as V
 
 TARGETS = ("data", "label", "param", "activation", "gradient")
-KINDS = ("add", "mult", "int", "fp")
+KINDS = ("add", "mult", "int", "fp", "int-rtn", "fp-rtn")
 #: kernel codes of the quantizer kinds (0 = target not quantized)
-KIND_CODES = {"off": 0, "add": 1, "mult": 2, "int": 3, "fp": 4}
+KIND_CODES = {"off": 0, "add": 1, "mult": 2, "int": 3, "fp": 4, "int-rtn": 5, "fp-rtn": 6}
+SPEC_FORMS = "'add:EPS', 'mult:EPS', 'int[-rtn]:BITS[:RANGE]' or 'fp[-rtn]:MANTISSA[:EXP_BITS]'"
 
 MAX_EPS = 1e4          # noise levels above this are refused (the iterate is pure noise long before)
 MAX_DIM = 10_000_000   # recursion: a handful of length-d float64 arrays (< 1 GiB)
@@ -42,7 +45,9 @@ DEFAULT_RANGE_SDS = 4.0
 class QuantSpec:
     """How one target is quantized.
 
-    kind : "add" | "mult" (Gaussian noise models, level ``eps``) or "int" | "fp" (real quantizers)
+    kind : "add" | "mult" (Gaussian noise models, level ``eps``) or "int" | "fp" (real quantizers,
+        stochastic rounding) or "int-rtn" | "fp-rtn" (the same grids, round-to-nearest: ties away
+        from zero, deterministic and biased)
     eps : noise level: additive ``Q(v) = v + N(0, eps)``, multiplicative ``Q(v) = v (1 + N(0, eps))``
     bits : INT-b: ``2**bits - 1`` symmetric levels ``k Delta``, ``|k| <= 2**(bits-1) - 1``
     range : INT clipping range R (``Delta = R / (2**(bits-1) - 1)``); None = the target's default
@@ -64,7 +69,7 @@ class QuantSpec:
             raise V.FastqInputError(f"quantizer kind must be one of {', '.join(KINDS)} (got {self.kind!r})")
         if self.kind in ("add", "mult"):
             object.__setattr__(self, "eps", V.in_range("eps", self.eps, 0.0, MAX_EPS))
-        elif self.kind == "int":
+        elif self.family == "int":
             object.__setattr__(self, "bits", V.integer("bits", self.bits, 2, 32))
             if self.range is not None:
                 object.__setattr__(self, "range", V.positive("range", self.range))
@@ -99,6 +104,16 @@ class QuantSpec:
         return self.kind in ("add", "mult")
 
     @property
+    def family(self) -> str:
+        """"add", "mult", "int" or "fp" (the grid; rounding aside)."""
+        return self.kind.split("-")[0]
+
+    @property
+    def nearest(self) -> bool:
+        """True for deterministic round-to-nearest (``int-rtn``, ``fp-rtn``)."""
+        return self.kind.endswith("-rtn")
+
+    @property
     def fp_limits(self):
         """(Emin, Emax, largest finite value) of the FP format."""
         bias = 2 ** (self.exponent_bits - 1) - 1
@@ -113,16 +128,16 @@ class QuantSpec:
     def __str__(self):
         if self.kind in ("add", "mult"):
             return f"{self.kind}:{self.eps:g}"
-        if self.kind == "int":
-            return f"int:{self.bits}" + ("" if self.range is None else f":{self.range:g}")
-        return f"fp:{self.mantissa}:{self.exponent_bits}"
+        if self.family == "int":
+            return f"{self.kind}:{self.bits}" + ("" if self.range is None else f":{self.range:g}")
+        return f"{self.kind}:{self.mantissa}:{self.exponent_bits}"
 
     def to_dict(self) -> dict:
         """The record as a plain dict (JSON-ready through :func:`fastq.store.to_json`)."""
         d = {"kind": self.kind, "spec": str(self)}
         if self.kind in ("add", "mult"):
             d["eps"] = self.eps
-        elif self.kind == "int":
+        elif self.family == "int":
             d.update(bits=self.bits, range=self.range)
         else:
             d.update(mantissa=self.mantissa, exponent_bits=self.exponent_bits)
@@ -130,8 +145,8 @@ class QuantSpec:
 
 
 def parse_quant(name: str, value) -> QuantSpec | None:
-    """``None`` | QuantSpec | ``"add:EPS"`` | ``"mult:EPS"`` | ``"int:BITS[:RANGE]"`` |
-    ``"fp:MANTISSA[:EXPONENT_BITS]"`` | ``(kind, level)`` -> QuantSpec (errors name ``name``).
+    """``None`` | QuantSpec | ``"add:EPS"`` | ``"mult:EPS"`` | ``"int[-rtn]:BITS[:RANGE]"`` |
+    ``"fp[-rtn]:MANTISSA[:EXPONENT_BITS]"`` | ``(kind, level)`` -> QuantSpec (errors name ``name``).
     """
     if value is None or isinstance(value, QuantSpec):
         return value
@@ -140,19 +155,17 @@ def parse_quant(name: str, value) -> QuantSpec | None:
     elif isinstance(value, str):
         parts = value.strip().split(":")
     else:
-        raise V.FastqInputError(f"{name} must be 'add:EPS', 'mult:EPS', 'int:BITS[:RANGE]' or "
-                                f"'fp:MANTISSA[:EXP_BITS]' (got {value!r})")
+        raise V.FastqInputError(f"{name} must be {SPEC_FORMS} (got {value!r})")
     kind = parts[0].strip().lower()
     if kind in ("add", "mult") and len(parts) == 2:
         return QuantSpec(kind, eps=V.in_range(f"{name} eps", parts[1], 0.0, MAX_EPS))
-    if kind == "int" and len(parts) in (2, 3):
+    if kind in ("int", "int-rtn") and len(parts) in (2, 3):
         rng = None if len(parts) == 2 else V.positive(f"{name} range", parts[2])
-        return QuantSpec("int", bits=V.integer(f"{name} bits", parts[1], 2, 32), range=rng)
-    if kind == "fp" and len(parts) in (2, 3):
+        return QuantSpec(kind, bits=V.integer(f"{name} bits", parts[1], 2, 32), range=rng)
+    if kind in ("fp", "fp-rtn") and len(parts) in (2, 3):
         e = 8 if len(parts) == 2 else V.integer(f"{name} exponent bits", parts[2], 2, 11)
-        return QuantSpec("fp", mantissa=V.integer(f"{name} mantissa", parts[1], 0, 52), exponent_bits=e)
-    raise V.FastqInputError(f"{name} must be 'add:EPS', 'mult:EPS', 'int:BITS[:RANGE]' or "
-                            f"'fp:MANTISSA[:EXP_BITS]' (got {value!r})")
+        return QuantSpec(kind, mantissa=V.integer(f"{name} mantissa", parts[1], 0, 52), exponent_bits=e)
+    raise V.FastqInputError(f"{name} must be {SPEC_FORMS} (got {value!r})")
 
 
 def _array(name, values, *, positive: bool, max_len: int) -> np.ndarray:
@@ -196,8 +209,15 @@ class SGDSetup:
 
     @property
     def noise_models_only(self) -> bool:
-        """True when every quantized target uses a noise model (the exact recursion applies)."""
+        """True when every quantized target uses a noise model."""
         return all(q.is_noise_model for q in self.quant.values())
+
+    @property
+    def has_exact_risk(self) -> bool:
+        """True when the exact recursion applies: every target but the data uses a noise model
+        (the data may use any quantizer: its per-coordinate moments are exact Gaussian integrals).
+        """
+        return all(q.is_noise_model for t, q in self.quant.items() if t != "data")
 
     def label_second_moment(self) -> float:
         """``E[y^2] = sum lam_i pi_i + sigma^2``."""
@@ -221,7 +241,7 @@ class SGDSetup:
         d.update(self.source)
         d["quant"] = {t: self.quant[t].to_dict() for t in TARGETS if t in self.quant}
         for t, q in self.quant.items():
-            if q.kind == "int":
+            if q.family == "int":
                 d["quant"][t]["range_used"] = q.range if q.range is not None else self.default_range(t)
         if self.source.get("spectrum") == "array":
             d["lam"] = self.lam

@@ -18,7 +18,7 @@ def _run(capsys, argv):
 
 
 def test_json_keys_exact_and_simulation(capsys):
-    code, out, _ = _run(capsys, ["--dim", "20", "--steps", "50", "--data", "add:0.01", "--gradient", "mult:0.1",
+    code, out, _ = _run(capsys, ["--n", "20", "--steps", "50", "--data", "add:0.01", "--gradient", "mult:0.1",
                                  "--runs", "8", "--seed", "3", "--json"])
     assert code == 0
     d = json.loads(out)
@@ -43,8 +43,10 @@ def test_divergence_exit_code_and_nulls(capsys):
 
 
 @pytest.mark.parametrize("argv,name", [
-    (["--dim", "0"], "dim"),
-    (["--lr", "-1"], "gamma"),
+    (["--n", "0"], "--n"),
+    (["--dim", "0"], "--n"),
+    (["--lr", "-1"], "--lr"),
+    (["--lr", "0"], "--lr"),
     (["--batch", "2.5"], "batch"),
     (["--data", "add:x"], "data eps"),
     (["--label", "int:1"], "label bits"),
@@ -84,3 +86,28 @@ def test_help_states_ranges(capsys):
     h = " ".join(capsys.readouterr().out.split())   # argparse wraps lines
     for s in ("[1, 1e7]", "> 0", "default: 2000", "int:BITS[:RANGE]", "fp:MANTISSA", "-1 = all cores"):
         assert s in h
+
+
+def test_dim_is_a_hidden_alias_of_n(capsys):
+    a = json.loads(_run(capsys, ["--n", "12", "--steps", "10", "--json"])[1])
+    b = json.loads(_run(capsys, ["--dim", "12", "--steps", "10", "--json"])[1])
+    assert a["risk"] == b["risk"] and a["params"]["dim"] == 12
+    from fastq.cli import build_parser
+
+    helptext = build_parser()._subparsers._group_actions[0].choices["sgd"].format_help()
+    assert "--n D" in helptext and "--dim" not in helptext
+
+
+def test_rtn_label_simulation_json(capsys):
+    """The issue's command (fewer runs): a real label quantizer has no exact risk, the simulation has."""
+    code, out, _ = _run(capsys, ["--n", "50", "--decay", "2", "--sigma", "0.5", "--lr", "0.1", "--steps", "200",
+                                 "--label", "int-rtn:3", "--runs", "64", "--json"])
+    d = json.loads(out)
+    assert code == 0 and d["risk"] is None and d["mc_mean"] > 0 and d["mc_se"] > 0
+    assert d["quantizers"]["label"]["rounding"] == "nearest"
+
+
+def test_real_data_quantizer_has_exact_risk(capsys):
+    code, out, _ = _run(capsys, ["--n", "30", "--steps", "100", "--data", "fp-rtn:2", "--json"])
+    d = json.loads(out)
+    assert code == 0 and d["risk"] > 0 and d["status"] == "converged"

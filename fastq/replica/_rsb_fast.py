@@ -21,12 +21,13 @@ The output slots are named below (``OUT_*``); the kernel returns False outside t
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 
 from .._jit import njit
-from ..gauss import _mass, _npdf, gauss_legendre
+from ..gauss import _mass, _npdf
 
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 
@@ -162,4 +163,16 @@ def outer_rule(theta, h0_total, h1, thresholds, n_nodes):
         br.append(z + np.array([-4, -1.5, -0.5, 0.0, 0.5, 1.5, 4]) * h1 / h0_total)
     b = np.unique(np.clip(np.concatenate(br), -Z_MAX, Z_MAX))
     b = b[np.concatenate([[True], np.diff(b) > 1e-13])]
-    return gauss_legendre(b[:-1], b[1:], n_nodes)
+    x, w = _legendre(int(n_nodes))
+    half = 0.5 * (b[1:] - b[:-1])
+    mid = 0.5 * (b[1:] + b[:-1])
+    return (half[:, None] * x[None, :] + mid[:, None]).ravel(), (half[:, None] * w[None, :]).ravel()
+
+
+@functools.lru_cache(maxsize=16)
+def _legendre(n):
+    """Gauss-Legendre nodes and weights on [-1, 1] (cached: the rule is rebuilt at every point)."""
+    x, w = np.polynomial.legendre.leggauss(n)
+    x.setflags(write=False)
+    w.setflags(write=False)
+    return x, w

@@ -125,8 +125,7 @@ def broyden(sys, v, J=None, max_iter=60):
         small = float(np.max(np.abs(step) / np.maximum(1.0, np.abs(v)))) <= STEP_TOL
         J = J + np.outer(rn - r - J @ step, step) / float(step @ step) if float(step @ step) > 0 else J
         v, r = v + step, rn
-        if small and float(np.max(np.abs(r[:4]))) <= RES_TOL:
-            sys(v)  # leave sys.out at the solution
+        if small and float(np.max(np.abs(r[:4]))) <= RES_TOL:  # sys.out is at v (last call)
             return v, J, r, "converged", it
         since += 1
         if since >= 12:

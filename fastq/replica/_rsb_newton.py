@@ -203,6 +203,10 @@ def fixed_mu(sys_args, x, mu, n_nodes, J=None, pre=0):
     x, J, r, status, _ = broyden(sys, x, J)
     if status != "converged":
         return x, None, math.nan, status
+    sys = System(levels, thresholds, model, rule_at(x, mu, model, thresholds, n_nodes), mu=mu)
+    x, J, r, status, _ = broyden(sys, x, J)  # polish with the rule rebuilt at the solution
+    if status != "converged":
+        return x, None, math.nan, status
     return x, J, float(sys.out[OUT_ENERGY]), status
 
 

@@ -55,14 +55,18 @@ def _good(res, lo, hi):
 
 def _scan(args, start, grid, n_nodes):
     """Fixed-mu solves along the grid, each from the previous valid one (the first from ``start``
-    after 40 damped map steps).  Returns a list of ``(x, energy, valid)``.
+    after 40 damped map steps; an invalid root is retried after 200 damped steps, which find the
+    attracting fixed point the damped iteration of the reference finds).  Returns a list of
+    ``(x, energy, valid)``.
     """
     x, J, pre, scan = np.asarray(start, dtype=np.float64), None, 40, []
     for mu in grid:
         x1, J1, e, st = fixed_mu(args, x, mu, n_nodes, J, pre=pre)
-        if st != "converged" and pre < 200:
-            x1, J1, e, st = fixed_mu(args, x, mu, n_nodes, None, pre=200)
         valid = st == "converged" and math.isfinite(e) and x1[0] >= 0.0
+        if not valid and pre < 200:  # near chi = 0 roots coexist: let the damped map pick (as before)
+            x2, J2, e2, st2 = fixed_mu(args, x, mu, n_nodes, None, pre=200)
+            if st2 == "converged" and math.isfinite(e2) and x2[0] >= 0.0:
+                x1, J1, e, st, valid = x2, J2, e2, st2, True
         scan.append((x1, e, valid))
         if valid and x1[1] > 1e-9:
             x, J, pre = x1, J1, 0

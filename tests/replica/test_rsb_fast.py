@@ -3,8 +3,6 @@ same energy to 1e-7 relative and Eg to 1e-6; de/dmu against finite differences o
 e(mu); the fused residual at the reference's fixed point; warm = cold along a line; statuses."""
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 

@@ -39,6 +39,7 @@ from ..parallel import effective_n_jobs, validate_backend
 from ..quantizers import MAX_N_P_LOG, MAX_N_P_UNIFORM, SCHEMES, check_edge, n_p_from_bits
 from ..replica._layout import AT, CHI, EG, ITERATIONS, KAPPA, N_SOLVE, RESIDUAL, STATUS, M, Q
 from ._sweep_kernels import COEXIST_RTOL, REVERSE_FULL, REVERSE_NONE, REVERSE_TARGETED, _sweep_line
+from .rsb_grid import apply_theory, check_theory
 from .sweep_result import AXES, BOOL_FIELDS, FLOAT_FIELDS, INT_FIELDS, SweepResult
 
 
@@ -175,7 +176,7 @@ def sweep(scheme: str = "uniform", *, n_p=None, bits=None, omega, alpha, sigma, 
           tol: float = 1e-12, max_iter: int = 10_000,
           n_jobs: int | None = 1, backend: str = "loky", scheduler: str | None = None,
           lines_per_chunk: int | None = None, checkpoint_dir=None, progress: bool = False,
-          desc: str = "fastq sweep") -> SweepResult:
+          desc: str = "fastq sweep", theory: str = "rs") -> SweepResult:
     """RS saddle points on a grid (kernel ``_sweep_line``, one line per continuation).
 
     Parameters
@@ -218,11 +219,17 @@ def sweep(scheme: str = "uniform", *, n_p=None, bits=None, omega, alpha, sigma, 
         Keep finished chunks there and reuse them on a rerun with identical inputs.
     progress : bool
         Show a progress bar (chunks).
+    theory : {"rs", "1rsb", "auto"}
+        "rs" (default): the RS grid.  "1rsb": Eg of the zero-temperature 1RSB ground state of the
+        hard quantizer at every point; "auto": 1RSB only where the RS point is unstable (``rs``
+        False), RS elsewhere.  Adds ``energy, mu, eg_rs, energy_rs, rsb`` (see
+        :mod:`fastq.studies.rsb_grid`).
 
     Returns
     -------
     SweepResult
     """
+    check_theory(theory)
     coords, fixed = _validate(scheme, n_p, bits, omega, alpha, sigma, lam, rho, edge_width)
     options = _solver_options(tol, max_iter, continuation, check_direction, predictor)
     options["edge_convention"] = _check_convention(edge_convention, coords, fixed)
@@ -245,10 +252,15 @@ def sweep(scheme: str = "uniform", *, n_p=None, bits=None, omega, alpha, sigma, 
         data[name] = arr.reshape(shape) if dims else arr.reshape(())
     n_computed = sum(len(chunks[ci]) for ci in run.computed) * line_len
     extra = {"bits": np.log2(coords["n_p"] + 2.0)} if bits is not None and "n_p" in coords else {}
-    return SweepResult(scheme=scheme, dims=dims, coords=coords, fixed=fixed, data=data,
-                       options=options, n_computed=n_computed,
-                       n_reused=len(lines) * line_len - n_computed,
-                       extra_coords=extra, checkpoint_folder=run.folder)
+    result = SweepResult(scheme=scheme, dims=dims, coords=coords, fixed=fixed, data=data,
+                         options=options, n_computed=n_computed,
+                         n_reused=len(lines) * line_len - n_computed,
+                         extra_coords=extra, checkpoint_folder=run.folder)
+    return apply_theory(result, theory, lines=lines,
+                        chunks_of=lambda items: [items[s:s + lines_per_chunk]
+                                                 for s in range(0, len(items), lines_per_chunk)],
+                        checkpoint_dir=checkpoint_dir, n_jobs=n_jobs, backend=backend,
+                        scheduler=scheduler, progress=progress, desc=desc + " (1RSB)")
 
 
 def _check_convention(edge_convention, coords, fixed):

@@ -220,10 +220,8 @@ def sweep(scheme: str = "uniform", *, n_p=None, bits=None, omega, alpha, sigma, 
     progress : bool
         Show a progress bar (chunks).
     theory : {"rs", "1rsb", "auto"}
-        "rs" (default): the RS grid.  "1rsb": Eg of the zero-temperature 1RSB ground state of the
-        hard quantizer at every point; "auto": 1RSB only where the RS point is unstable (``rs``
-        False), RS elsewhere.  Adds ``energy, mu, eg_rs, energy_rs, rsb`` (see
-        :mod:`fastq.studies.rsb_grid`).
+        RS (default); 1RSB of the hard quantizer at every point; or 1RSB only where the RS point
+        is unstable (``rs`` False).  See :mod:`fastq.studies.rsb_grid` for the added fields.
 
     Returns
     -------
@@ -246,21 +244,29 @@ def sweep(scheme: str = "uniform", *, n_p=None, bits=None, omega, alpha, sigma, 
                              "options": options},
                      checkpoint_dir=checkpoint_dir, n_jobs=n_jobs, backend=backend,
                      scheduler=scheduler, progress=progress, desc=desc)
+    result = _assemble(run, chunks, lines, shape, scheme, dims, coords, fixed, options, bits)
+    par = dict(checkpoint_dir=checkpoint_dir, n_jobs=n_jobs, backend=backend, scheduler=scheduler, progress=progress)
+    return apply_theory(result, theory, lines=lines, chunks_of=functools.partial(_cut, size=lines_per_chunk),
+                        desc=desc + " (1RSB)", **par)
+
+
+def _assemble(run, chunks, lines, shape, scheme, dims, coords, fixed, options, bits):
+    """The :class:`SweepResult` of the finished chunks of ``run``."""
+    line_len = shape[-1] if dims else 1
     data = {}
     for name in FLOAT_FIELDS + INT_FIELDS + BOOL_FIELDS:
         arr = np.concatenate([r[name] for r in run.results], axis=0)  # (n_lines, line_len)
         data[name] = arr.reshape(shape) if dims else arr.reshape(())
     n_computed = sum(len(chunks[ci]) for ci in run.computed) * line_len
     extra = {"bits": np.log2(coords["n_p"] + 2.0)} if bits is not None and "n_p" in coords else {}
-    result = SweepResult(scheme=scheme, dims=dims, coords=coords, fixed=fixed, data=data,
-                         options=options, n_computed=n_computed,
-                         n_reused=len(lines) * line_len - n_computed,
-                         extra_coords=extra, checkpoint_folder=run.folder)
-    return apply_theory(result, theory, lines=lines,
-                        chunks_of=lambda items: [items[s:s + lines_per_chunk]
-                                                 for s in range(0, len(items), lines_per_chunk)],
-                        checkpoint_dir=checkpoint_dir, n_jobs=n_jobs, backend=backend,
-                        scheduler=scheduler, progress=progress, desc=desc + " (1RSB)")
+    return SweepResult(scheme=scheme, dims=dims, coords=coords, fixed=fixed, data=data, options=options,
+                       n_computed=n_computed, n_reused=len(lines) * line_len - n_computed,
+                       extra_coords=extra, checkpoint_folder=run.folder)
+
+
+def _cut(items, size):
+    """``items`` in consecutive chunks of ``size`` (the sweep's chunking of its lines)."""
+    return [items[s:s + size] for s in range(0, len(items), size)]
 
 
 def _check_convention(edge_convention, coords, fixed):

@@ -3,8 +3,9 @@
 Cold (no neighbour): the RS point of the hard quantizer, then fixed-mu fixed points on the mu grid
 (each Broyden-solved, warm from the previous mu), the best valid grid point, then the joint solve
 in (chi, Delta, Q, m, log mu) from it.  Warm (a neighbour's unknowns and Jacobian): the joint solve
-directly; if it does not give a valid maximum (converged, chi >= 0, d2e/dmu2 < 0, mu on the grid's
-range) the point is solved cold.  Either way the result is a plain dict of the :class:`RSBResult`
+directly; if it does not give a valid maximum (converged, chi >= 0, d2e/dmu2 < 0) the point is
+solved cold.  A maximum at mu outside the grid's range is returned with status ``mu_at_edge``
+(as a cold solve would flag it) and its warm token, so a grid line does not rescan every point.  Either way the result is a plain dict of the :class:`RSBResult`
 fields and a warm token ``(v, J)`` for the next point (None when there is no valid solution).
 """
 from __future__ import annotations
@@ -49,8 +50,12 @@ def failed(rs_part, status):
 
 
 def _good(res, lo, hi):
-    return (res is not None and res["v"][0] >= 0.0 and res["d2e_dmu2"] < 0.0
-            and lo <= res["mu"] <= hi)
+    return _maximum(res) and lo <= res["mu"] <= hi
+
+
+def _maximum(res):
+    """A converged stationary point with chi >= 0 that is a maximum of e(mu)."""
+    return res is not None and res["v"][0] >= 0.0 and res["d2e_dmu2"] < 0.0
 
 
 def _scan(args, start, grid, n_nodes):
@@ -79,8 +84,9 @@ def solve(q, model, grid, n_nodes, warm=None):
     args = (np.asarray(q.levels, dtype=np.float64), np.asarray(q.thresholds, dtype=np.float64), model)
     if warm is not None:
         res = point(args, warm[0], warm[1], n_nodes)
-        if _good(res, grid[0], grid[-1]):
-            return _record(res, q, model, rs_part, res["status"]), (res["v"], res["J"])
+        if _maximum(res):  # beyond the grid's mu range: the stationary point, flagged (no cold rescan)
+            status = res["status"] if grid[0] <= res["mu"] <= grid[-1] else "mu_at_edge"
+            return _record(res, q, model, rs_part, status), (res["v"], res["J"])
     if not rs.converged:
         return failed(rs_part, "diverged"), None
     start = (rs.chi, 0.3 * min(rs.Q, 2.0 * rs.eg), rs.Q, rs.m)
@@ -95,7 +101,8 @@ def solve(q, model, grid, n_nodes, warm=None):
     res = point(args, v0, None, n_nodes)
     if not _good(res, lo, hi) or res["out"][OUT_ENERGY] < scan[best][1] - 1e-12:
         if at_edge and res is not None and res["v"][0] >= 0.0:
-            return _record(res, q, model, rs_part, "mu_at_edge"), None
+            token = (res["v"], res["J"]) if _maximum(res) else None
+            return _record(res, q, model, rs_part, "mu_at_edge"), token
         return failed(rs_part, "mu_at_edge" if at_edge else "max_iter"), None
     status = "mu_at_edge" if at_edge else res["status"]
     return _record(res, q, model, rs_part, status), (res["v"], res["J"])

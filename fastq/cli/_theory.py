@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..limits import check_seconds
-from ..studies.rsb_grid import SECONDS_PER_RSB_POINT, THEORIES
+from ..studies.rsb_grid import THEORIES, rsb_seconds
 
 
 def add_theory_arg(p):
@@ -14,12 +14,13 @@ def add_theory_arg(p):
                         "the outputs gain energy, mu, eg_rs, energy_rs")
 
 
-def check_theory_cost(what, theory, n_points, *, allow_large=False):
-    """Refuse (before any work) a 1RSB job whose single-core time, at the measured cost of a warm
-    1RSB point, exceeds the limit of :func:`fastq.limits.check_seconds`; returns that estimate.
+def check_theory_cost(what, theory, points_per_n_p, *, n_p, allow_large=False):
+    """Refuse (before any work) a 1RSB job whose single-core time, from the measured cost of a warm
+    1RSB point (:func:`fastq.studies.rsb_grid.rsb_seconds`; ``points_per_n_p`` points at each of
+    ``n_p``), exceeds the limit of :func:`fastq.limits.check_seconds`; returns that estimate.
     """
     if theory == "rs":
         return 0.0
-    seconds = n_points * SECONDS_PER_RSB_POINT
+    seconds = rsb_seconds(n_p, points_per_n_p)
     check_seconds(f"{what} with --theory {theory}", seconds, allow_large=allow_large)
     return seconds

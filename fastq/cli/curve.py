@@ -81,7 +81,8 @@ def run(args) -> int:
     xs = {"omega": omega, "alpha": alpha, "bits": bits}[args.vary]
     n_points = len(schemes) * len(xs) * (1 if args.vary == "bits" else len(bits))
     check_points("the curves", n_points, allow_large=args.allow_large)
-    check_theory_cost("the curves", args.theory, n_points, allow_large=args.allow_large)
+    check_theory_cost("the curves", args.theory, len(schemes) * (1 if args.vary == "bits" else len(xs)),
+                      n_p=[n_p_from_bits(b) for b in bits], allow_large=args.allow_large)
     out = C.prepare_out(args.out)
     from ..checkpoints import checkpointing
     from ..studies import curves

@@ -5,7 +5,8 @@ Cold (no neighbour): the RS point of the hard quantizer, then fixed-mu fixed poi
 in (chi, Delta, Q, m, log mu) from it.  Warm (a neighbour's unknowns and Jacobian): the joint solve
 directly; if it does not give a valid maximum (converged, chi >= 0, d2e/dmu2 < 0) the point is
 solved cold.  A maximum at mu outside the grid's range is returned with status ``mu_at_edge``
-(as a cold solve would flag it) and its warm token, so a grid line does not rescan every point.  Either way the result is a plain dict of the :class:`RSBResult`
+(as a cold solve would flag it) and its warm token, so a grid line does not rescan every point.
+Either way the result is a plain dict of the :class:`RSBResult`
 fields and a warm token ``(v, J)`` for the next point (None when there is no valid solution).
 """
 from __future__ import annotations

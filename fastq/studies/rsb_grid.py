@@ -31,9 +31,16 @@ THEORIES = ("rs", "1rsb", "auto")
 #: 1RSB status names -> the integer codes of the ``status`` field (0-2 as for RS)
 RSB_STATUS_CODES = {"converged": 0, "max_iter": 1, "diverged": 2, "mu_at_edge": 3, "quadrature": 4}
 RSB_FLOAT_FIELDS = ("energy", "mu", "eg_rs", "energy_rs")
-#: single-core seconds per warm 1RSB point (b = 2-3, measured 2.5-12 ms on the loaded 2-core
-#: machine, bench/test_rsb.py); used by the up-front time checks of the commands
-SECONDS_PER_RSB_POINT = 0.012
+#: single-core seconds per warm 1RSB point ~ RSB_SECONDS_COEF (n_p + 1)^2: the outer rule and the
+#: inner sums both grow with the number of levels.  Measured on the loaded 2-core machine
+#: (bench/test_rsb.py): 3-15 ms at n_p = 2, 24-45 ms at 6, 0.1-0.3 s at 14, 0.3-0.8 s at 30; at
+#: n_p = 62 the 1RSB maximum leaves the mu range and points cost 2-40 s (cold rescans)
+RSB_SECONDS_COEF = 1.3e-3
+
+
+def rsb_seconds(n_p, points_per_n_p):
+    """Predicted single-core seconds of 1RSB points: ``points_per_n_p`` points at each ``n_p``."""
+    return float(sum(RSB_SECONDS_COEF * (int(n) + 1) ** 2 * points_per_n_p for n in n_p))
 
 
 def check_theory(theory) -> str:

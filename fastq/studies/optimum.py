@@ -48,6 +48,8 @@ from .omega_search import (
     _spec,
     _stability_edge,
 )
+from .rsb_grid import check_theory
+from .rsb_objective import RSBObjective
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,7 @@ class OmegaOptimumResult:
     n_solves : number of :func:`fastq.solve_rs` calls used
     n_not_converged : scan/refinement solves that did not converge
     scan_omega, scan_eg, scan_at : the coarse scan (Eg = NaN where no solve converged)
+    theory : "rs", "1rsb" or "auto": which theory's Eg was minimized (stability fields are RS)
     """
 
     scheme: str
@@ -111,6 +114,7 @@ class OmegaOptimumResult:
     scan_eg: np.ndarray | None = None
     scan_at: np.ndarray | None = None
     edge_convention: str = "absolute"
+    theory: str = "rs"
 
     def summary(self) -> dict:
         """The headline numbers (what ``fastq optimize --json`` prints for one quantizer)."""
@@ -123,7 +127,7 @@ class OmegaOptimumResult:
             "stable_message": self.stable_message,
             "at_boundary": self.at_boundary, "other_minima": self.other_minima,
             "coexisting": self.coexisting, "ramp_fraction": self.ramp_fraction,
-            "status": self.status, "n_solves": self.n_solves,
+            "status": self.status, "n_solves": self.n_solves, "theory": self.theory,
         }
 
     def to_dict(self, scan: bool = False) -> dict:
@@ -138,8 +142,9 @@ class OmegaOptimumResult:
 def optimal_omega(quantizer_spec, alpha: float, sigma: float, lam: float, rho: float = 1.0, *,
                   edge_width: float | None = None, edge_convention: str | None = None,
                   omega_range: tuple | None = None, n_scan: int = DEFAULT_N_SCAN, rtol: float = 1e-6,
-                  margin: float = 0.02) -> OmegaOptimumResult:
-    """The clipping range omega minimizing the RS generalization error (kernels: ``solve_rs``).
+                  margin: float = 0.02, theory: str = "rs") -> OmegaOptimumResult:
+    """The clipping range omega minimizing the generalization error (kernels: ``solve_rs``; with
+    ``theory`` "1rsb"/"auto" Eg comes from ``solve_rsb``, :mod:`fastq.studies.rsb_objective`).
 
     Parameters
     ----------
@@ -161,6 +166,8 @@ def optimal_omega(quantizer_spec, alpha: float, sigma: float, lam: float, rho: f
         Relative accuracy of the refined omegas (default 1e-6).
     margin : float >= 0
         Other local minima with ``eg <= eg_star * (1 + margin)`` are reported in ``other_minima``.
+    theory : {"rs", "1rsb", "auto"}
+        Eg of RS, of 1RSB (hard quantizer) at every omega, or of 1RSB where RS is unstable.
 
     Returns
     -------
@@ -181,14 +188,15 @@ def optimal_omega(quantizer_spec, alpha: float, sigma: float, lam: float, rho: f
     rtol = V.in_range("rtol", rtol, 1e-12, 1e-2)
     margin = V.nonnegative("margin", margin)
 
-    obj = _Objective(scheme, n_p, eps, alpha, sigma, lam, rho, conv)
+    obj = (_Objective(scheme, n_p, eps, alpha, sigma, lam, rho, conv) if check_theory(theory) == "rs"
+           else RSBObjective(theory, scheme, n_p, eps, alpha, sigma, lam, rho, conv))
     grid, scan = _scan(obj, lo, hi, n_scan)
     egs = np.array([_eg(r) for r in scan])
     ats = np.array([r.at if r.converged else math.nan for r in scan])
     q = Quantizer(scheme, n_p, 1.0, eps, conv)
     base = dict(scheme=scheme, n_p=n_p, bits=q.bits, edge_width=eps, edge_convention=conv, alpha=alpha, sigma=sigma,
                 lam=lam, rho=rho, omega_range=(lo, hi), scan_omega=grid,
-                scan_eg=np.where(np.isfinite(egs), egs, np.nan), scan_at=ats)
+                scan_eg=np.where(np.isfinite(egs), egs, np.nan), scan_at=ats, theory=theory)
     if not np.isfinite(egs).any():
         return OmegaOptimumResult(**base, omega_star=None, eg_star=None, at_star=None,
                                   kappa_star=None, stable=False, omega_star_stable=None,

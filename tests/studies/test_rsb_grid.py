@@ -97,3 +97,25 @@ def test_cli_curve_theory(tmp_path, capsys):
     assert code == 0
     out = json.loads(capsys.readouterr().out)
     assert out["theory"] == "1rsb" and out["files"][0].endswith("_1rsb.csv")
+
+
+def test_optimal_omega_1rsb_is_the_minimum_of_the_1rsb_eg():
+    o = fastq.optimal_omega({"scheme": "uniform", "bits": 2}, 1.4, 0.01, 0.01, edge_width=0.0,
+                            omega_range=(0.8, 1.6), n_scan=12, theory="1rsb")
+    assert o.converged and o.status == "ok" and o.theory == "1rsb"
+    eg = {w: fastq.solve_rsb(fastq.Quantizer.uniform(2, w), 1.4, 0.01, 0.01) for w in
+          (o.omega_star * 0.97, o.omega_star, o.omega_star * 1.03)}
+    assert all(r.converged for r in eg.values())
+    assert o.eg_star == pytest.approx(eg[o.omega_star].eg, rel=1e-7)
+    assert eg[o.omega_star].eg < min(eg[o.omega_star * 0.97].eg, eg[o.omega_star * 1.03].eg)
+    rs = fastq.optimal_omega({"scheme": "uniform", "bits": 2}, 1.4, 0.01, 0.01, edge_width=0.0,
+                             omega_range=(0.8, 1.6), n_scan=12)
+    assert o.omega_star > rs.omega_star + 0.05  # 1RSB moves the optimum up (docs/rsb.md: ~1.05 -> ~1.15)
+
+
+def test_bit_budget_passes_the_theory():
+    b = fastq.bit_budget(1.4, 0.01, 0.01, bits=[2], schemes=["uniform"], edge_width=0.0,
+                         omega_range=(0.8, 1.6), n_scan=10, theory="1rsb")
+    o = fastq.optimal_omega({"scheme": "uniform", "bits": 2}, 1.4, 0.01, 0.01, edge_width=0.0,
+                            omega_range=(0.8, 1.6), n_scan=10, theory="1rsb")
+    assert b.optima["uniform"][0].eg_star == o.eg_star and b.optima["uniform"][0].theory == "1rsb"

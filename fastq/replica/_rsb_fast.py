@@ -34,6 +34,10 @@ _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 #: half-width of the outer z0 range (Gaussian mass beyond it ~1e-23)
 Z_MAX = 10.0
 
+#: the field-independent breakpoints of the outer rule
+_BASE = np.unique(np.concatenate([np.arange(-4.0, 4.0 + 1e-12, 0.5), np.arange(-Z_MAX, -3.5, 1.0),
+                                  np.arange(5.0, Z_MAX + 1e-12, 1.0)]))
+
 # output slots of _rsb_eval
 OUT_R_CHI, OUT_R_DELTA, OUT_R_Q, OUT_R_M, OUT_DE_DMU = 0, 1, 2, 3, 4
 OUT_ENERGY, OUT_THETA, OUT_H0, OUT_H1SQ, OUT_MHAT, OUT_H0SQ = 5, 6, 7, 8, 9, 10
@@ -155,9 +159,9 @@ def _rsb_eval(x, mu, alpha, sigma, lam, rho, levels, thresholds, nodes, weights,
 def outer_rule(theta, h0_total, h1, thresholds, n_nodes):
     """Composite Gauss-Legendre rule on [-Z_MAX, Z_MAX], split at each threshold's outer field
     ``theta t_j / H0`` and at ``+-{0.5, 1.5, 4} h1 / H0`` around it (where the inner average
-    changes fast), and every 0.5 elsewhere.
+    changes fast), and every 0.5 for |z0| <= 4, every 1 beyond (Gaussian tails, smooth).
     """
-    br = [np.arange(-Z_MAX, Z_MAX + 1e-12, 0.5)]
+    br = [_BASE]
     for t in thresholds:
         z = theta * t / h0_total
         br.append(z + np.array([-4, -1.5, -0.5, 0.0, 0.5, 1.5, 4]) * h1 / h0_total)

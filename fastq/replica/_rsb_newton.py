@@ -35,7 +35,8 @@ class System:
 
     def __init__(self, levels, thresholds, model, rule, mu=None):
         self.levels, self.thresholds, self.model = levels, thresholds, model
-        self.nodes, self.weights = rule
+        self.nodes, self.weights = rule[0], rule[1]
+        self.placed = rule[2] if len(rule) > 2 else None  # (theta/H0, h1/H0) the rule was built for
         self.mu = mu
         self.out = np.empty(N_OUT)
         self.dens = np.empty(max(levels.size - 1, 1))
@@ -66,8 +67,9 @@ def fields(x, mu, model):
 
 
 def rule_at(x, mu, model, thresholds, n_nodes):
+    """The outer rule placed at the fields of state ``x``: ``(nodes, weights, (theta/H0, h1/H0))``."""
     theta, H0, h1 = fields(x, mu, model)
-    return outer_rule(theta, H0, h1, thresholds, n_nodes)
+    return (*outer_rule(theta, H0, h1, thresholds, n_nodes), (theta / H0, h1 / H0))
 
 
 def jacobian(sys, v, r0):
@@ -142,6 +144,19 @@ def curvature(J, mu):
     return float(dr) / mu
 
 
+def _moved(sys, v, model, thresholds, frac=0.1):
+    """Whether the rule's threshold breakpoints (``theta t / H0`` and the spacing ``h1 / H0``) at
+    the solution ``v`` moved by more than ``frac`` of the feature width ``h1 / H0`` since the rule
+    of ``sys`` was built (then it is rebuilt and the solution polished).
+    """
+    theta, H0, h1 = fields(v, math.exp(v[4]), model)
+    if sys.placed is None:
+        return True
+    width = h1 / H0
+    shift = abs(theta / H0 - sys.placed[0]) * max(float(np.max(np.abs(thresholds))), 1.0)
+    return shift > frac * width or abs(width - sys.placed[1]) > frac * width
+
+
 def point(sys_args, v, J, n_nodes):
     """Solve at free mu from ``(v, J)`` and check the quadrature.  ``sys_args = (levels,
     thresholds, model)``.  Returns a dict (see :func:`fastq.replica.rsb._solve`) or None when the
@@ -152,10 +167,11 @@ def point(sys_args, v, J, n_nodes):
     for _ in range(4):
         sys = System(levels, thresholds, model, rule_at(v, math.exp(v[4]), model, thresholds, n_nodes))
         v, J, r, status, _it = broyden(sys, v, J)
-        if status == "converged":  # rebuild the rule at the solution (self-consistent) and polish
+        if status == "converged" and _moved(sys, v, model, thresholds):
+            # rebuild the rule at the solution (self-consistent, as the reference) and polish
             sys2 = System(levels, thresholds, model, rule_at(v, math.exp(v[4]), model, thresholds, n_nodes))
             v, J, r, status, _it = broyden(sys2, v, J)
-            n_eval += sys2.n_eval
+            n_eval += sys.n_eval
             sys = sys2
         n_eval += sys.n_eval
         if status != "converged":

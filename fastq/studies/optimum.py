@@ -42,14 +42,12 @@ from .omega_search import (
     _eg,
     _is_stable,
     _local_minima,
-    _Objective,
     _omega_range,
     _ramp_fraction,
     _spec,
     _stability_edge,
 )
-from .rsb_grid import check_theory
-from .rsb_objective import RSBObjective
+from .rsb_objective import make_objective
 
 
 @dataclass(frozen=True)
@@ -143,8 +141,7 @@ def optimal_omega(quantizer_spec, alpha: float, sigma: float, lam: float, rho: f
                   edge_width: float | None = None, edge_convention: str | None = None,
                   omega_range: tuple | None = None, n_scan: int = DEFAULT_N_SCAN, rtol: float = 1e-6,
                   margin: float = 0.02, theory: str = "rs") -> OmegaOptimumResult:
-    """The clipping range omega minimizing the generalization error (kernels: ``solve_rs``; with
-    ``theory`` "1rsb"/"auto" Eg comes from ``solve_rsb``, :mod:`fastq.studies.rsb_objective`).
+    """The omega minimizing Eg of ``theory`` "rs" (``solve_rs``), "1rsb" or "auto" (``solve_rsb``).
 
     Parameters
     ----------
@@ -166,8 +163,6 @@ def optimal_omega(quantizer_spec, alpha: float, sigma: float, lam: float, rho: f
         Relative accuracy of the refined omegas (default 1e-6).
     margin : float >= 0
         Other local minima with ``eg <= eg_star * (1 + margin)`` are reported in ``other_minima``.
-    theory : {"rs", "1rsb", "auto"}
-        Eg of RS, of 1RSB (hard quantizer) at every omega, or of 1RSB where RS is unstable.
 
     Returns
     -------
@@ -188,8 +183,7 @@ def optimal_omega(quantizer_spec, alpha: float, sigma: float, lam: float, rho: f
     rtol = V.in_range("rtol", rtol, 1e-12, 1e-2)
     margin = V.nonnegative("margin", margin)
 
-    obj = (_Objective(scheme, n_p, eps, alpha, sigma, lam, rho, conv) if check_theory(theory) == "rs"
-           else RSBObjective(theory, scheme, n_p, eps, alpha, sigma, lam, rho, conv))
+    obj = make_objective(theory, scheme, n_p, eps, alpha, sigma, lam, rho, conv)
     grid, scan = _scan(obj, lo, hi, n_scan)
     egs = np.array([_eg(r) for r in scan])
     ats = np.array([r.at if r.converged else math.nan for r in scan])

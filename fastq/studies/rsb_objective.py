@@ -16,6 +16,12 @@ import math
 from ..quantizers import Quantizer
 from ..replica.rsb import solve_rsb_warm
 from .omega_search import _Objective
+from .rsb_grid import check_theory
+
+
+def make_objective(theory, *args):
+    """The objective of :func:`fastq.optimal_omega` for ``theory`` (arguments of ``_Objective``)."""
+    return _Objective(*args) if check_theory(theory) == "rs" else RSBObjective(theory, *args)
 
 
 class RSBObjective(_Objective):

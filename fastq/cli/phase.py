@@ -68,7 +68,7 @@ def _estimate(args, n_p, omega, alpha, sigma, lam, rho, eps, conv, jobs):
 
     return estimate_sweep(args.scheme, n_p=n_p, omega=omega, alpha=alpha, sigma=sigma, lam=lam, rho=rho,
                           edge_width=eps, edge_convention=conv, kappa_map=not args.no_kappa,
-                          n_jobs=jobs)
+                          n_jobs=jobs, theory=args.theory)
 
 
 def file_stem(scheme, alpha, sigma, lam, rho, eps, n_p, omega) -> str:

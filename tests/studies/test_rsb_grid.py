@@ -119,3 +119,14 @@ def test_bit_budget_passes_the_theory():
     o = fastq.optimal_omega({"scheme": "uniform", "bits": 2}, 1.4, 0.01, 0.01, edge_width=0.0,
                             omega_range=(0.8, 1.6), n_scan=10, theory="1rsb")
     assert b.optima["uniform"][0].eg_star == o.eg_star and b.optima["uniform"][0].theory == "1rsb"
+
+
+def test_estimate_accounts_for_1rsb():
+    from fastq.studies.cost import estimate_sweep
+
+    kw = dict(n_p=[1, 2], omega=np.linspace(0.5, 1.5, 12), alpha=1.4, sigma=0.01, lam=0.01, kappa_map=False)
+    rs = estimate_sweep("uniform", **kw)
+    est = estimate_sweep("uniform", theory="1rsb", **kw)
+    assert rs.rsb_seconds == 0.0 and est.rsb_seconds > 0.0
+    assert est.seconds == pytest.approx(est.rsb_seconds + est.seconds_per_point * est.n_points, rel=1e-9)
+    assert "1RSB" in est.describe()

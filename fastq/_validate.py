@@ -22,7 +22,6 @@ import numbers
 
 import numpy as np
 
-
 #: largest magnitude of any real input: every model quantity is O(1) in sensible units, and a
 #: value whose square or product could overflow a float must never reach arithmetic or a kernel
 MAX_MAGNITUDE = 1e100

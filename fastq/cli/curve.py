@@ -11,6 +11,7 @@ from ..limits import check_points
 from ..parallel import show_progress
 from . import _common as C
 from . import _options as O
+from ._theory import add_theory_arg, check_theory_cost
 
 
 def register(sub):
@@ -40,6 +41,7 @@ def register(sub):
     p.add_argument("--no-plot", action="store_true", help="write data only, no PNG")
     O.add_parallel_args(p)
     O.add_limits_arg(p)
+    add_theory_arg(p)
     C.add_json_arg(p)
     p.set_defaults(func=run)
 
@@ -80,6 +82,8 @@ def run(args) -> int:
     xs = {"omega": omega, "alpha": alpha, "bits": bits}[args.vary]
     n_points = len(schemes) * len(xs) * (1 if args.vary == "bits" else len(bits))
     check_points("the curves", n_points, allow_large=args.allow_large)
+    check_theory_cost("the curves", args.theory, len(schemes) * (1 if args.vary == "bits" else len(xs)),
+                      n_p=[n_p_from_bits(b) for b in bits], allow_large=args.allow_large)
     out = C.prepare_out(args.out)
     from ..checkpoints import checkpointing
     from ..studies import curves
@@ -89,14 +93,15 @@ def run(args) -> int:
                   + (f"_alpha{alpha[0]:g}" if args.vary != "alpha" else "")
                   + (f"_omega{omega[0]:g}" if args.vary != "omega" else "")
                   + "_b" + "-".join(f"{b:g}" for b in bits)
-                  + (f"_x{xs[0]:g}-{xs[-1]:g}n{len(xs)}" if args.vary != "bits" else ""))
+                  + (f"_x{xs[0]:g}-{xs[-1]:g}n{len(xs)}" if args.vary != "bits" else "")
+                  + ("" if args.theory == "rs" else f"_{args.theory}"))
     with checkpointing(out / O.CHECKPOINT_DIRNAME) as scope:
         C.keep_note(scope, out / O.CHECKPOINT_DIRNAME)
         cs = curves(args.vary, schemes=schemes, bits=bits,
                     omega=omega if args.vary == "omega" else omega[0],
                     alpha=alpha if args.vary == "alpha" else alpha[0], sigma=sigma, lam=lam, rho=rho,
                     edge_width=eps, edge_convention=conv, n_jobs=jobs, backend=args.backend, scheduler=args.scheduler,
-                    progress=show_progress(args.json))
+                    progress=show_progress(args.json), theory=args.theory)
         files = cs.save(stem)
         if not args.no_plot:
             from ..plotting.eg_curves import draw_curves
@@ -105,7 +110,7 @@ def run(args) -> int:
                                      title=f"σ={sigma:g}, λ={lam:g}, ε={eps:g}"))
     summary = {"vary": args.vary, "schemes": list(schemes), "bits": bits, "n_points": n_points,
         "rs_fraction": float(np.mean(np.concatenate([r["rs"].ravel() for r in cs.results.values()]))),
-        "files": [str(f) for f in files], **C.reuse_counts(scope),
+        "files": [str(f) for f in files], **C.reuse_counts(scope), "theory": args.theory,
         "wall_time_s": round(time.perf_counter() - t0, 3)}
     C.emit(summary, args.json, title=f"Eg vs {args.vary}")
     return 0

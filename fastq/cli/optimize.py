@@ -12,6 +12,11 @@ from ..studies.omega_search import DEFAULT_N_SCAN
 from . import _common as C
 from . import _options as O
 from ._exit import DEGENERATE, NOT_CONVERGED, OK
+from ._theory import add_theory_arg, check_theory_cost
+
+#: 1RSB solves of the refinement after the scan (Brent on the minima, stability edge), for the
+#: up-front time check of --theory 1rsb/auto
+_REFINE_SOLVES = 60
 
 
 def register(sub):
@@ -45,6 +50,8 @@ def register(sub):
     g.add_argument("--out", metavar="DIR",
                    help="with --bits-range: write the frontier Eg*(b) as CSV + JSON + PNG in DIR")
     O.add_parallel_args(p)
+    add_theory_arg(p)
+    O.add_limits_arg(p)
     C.add_json_arg(p)
     p.set_defaults(func=run_optimize)
 
@@ -89,8 +96,10 @@ def run_optimize(args) -> int:
         if args.asymmetric:
             raise V.FastqInputError("--asymmetric needs --levels-count")
         spec = O.quantizer_from_args(args, 1.0, edge_width=edge_width, edge_convention=conv)
+        check_theory_cost("the omega search", args.theory, n_scan + _REFINE_SOLVES, n_p=[spec.n_p],
+                          allow_large=args.allow_large)
         o = optimal_omega(spec, alpha, sigma, lam, rho, edge_width=edge_width, edge_convention=conv,
-                          omega_range=omega_range, n_scan=n_scan, margin=margin)
+                          omega_range=omega_range, n_scan=n_scan, margin=margin, theory=args.theory)
         _emit_one(o, args.json)
         if not o.converged:
             return NOT_CONVERGED
@@ -98,19 +107,21 @@ def run_optimize(args) -> int:
 
     bits = C.parse_int_range("bits-range", args.bits_range)
     schemes = list(SCHEMES) if args.all_schemes else [args.scheme]
+    check_theory_cost("the bit budget", args.theory, len(schemes) * (n_scan + _REFINE_SOLVES),
+                      n_p=[2**b - 2 for b in bits], allow_large=args.allow_large)
     out = C.prepare_out(args.out) if args.out is not None else None
     b = bit_budget(alpha, sigma, lam, rho, bits=bits, schemes=schemes, edge_width=edge_width,
                    edge_convention=conv,
                    omega_range=omega_range, tolerance=tolerance, target_eg=args.target_eg,
                    n_scan=n_scan, margin=margin, n_jobs=O.parallel_from_args(args), backend=args.backend,
-                   progress=show_progress(quiet=args.json))
+                   progress=show_progress(quiet=args.json), theory=args.theory)
     paths = []
     if out is not None:
         from ..plotting.optimize import plot_frontier
 
         stem = (f"frontier_{'-'.join(schemes)}_b{bits[0]}-{bits[-1]}_alpha{alpha:g}_sigma{sigma:g}"
                 f"_lam{lam:g}" + (f"_rho{rho:g}" if rho != 1.0 else "") + f"_eps{edge_width:g}"
-                + ("" if conv == "absolute" else conv))
+                + ("" if conv == "absolute" else conv) + ("" if args.theory == "rs" else f"_{args.theory}"))
         paths = save_budget(b, out, stem=stem)
         paths.append(plot_frontier(b, out / f"{stem}.png"))
     if args.json:
@@ -168,7 +179,8 @@ def _emit_one(o, as_json):
         return
     verdict = "RS stable" if o.stable else f"RSB (at = {o.at_star:.3g} >= 1)"
     print(f"  omega_star         {o.omega_star:.7g}", file=out)
-    print(f"  eg_star            {o.eg_star:.7g}   [{verdict}]", file=out)
+    print(f"  eg_star            {o.eg_star:.7g}   [{verdict}]"
+          + ("" if o.theory == "rs" else f"  (Eg from {o.theory}: 1RSB of the hard quantizer)"), file=out)
     print(f"  omega_star_stable  {_fmt(o.omega_star_stable, '.7g')}", file=out)
     print(f"  eg_star_stable     {_fmt(o.eg_star_stable, '.7g')}", file=out)
     print(f"  stability          {o.stable_message}", file=out)

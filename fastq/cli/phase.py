@@ -13,6 +13,7 @@ from ..limits import check_memory, check_points, check_seconds
 from ..parallel import show_progress
 from . import _common as C
 from . import _options as O
+from ._theory import add_theory_arg, check_theory_cost
 
 #: single-core seconds per RS solve on a grid line (measured: about 90 us with continuation;
 #: rounded up) -- for the up-front time estimate only
@@ -56,6 +57,7 @@ def register(sub):
     # threads against 27.1-29.8 s with 2 loky processes (whole process, 3 runs each, quiet machine)
     O.add_parallel_args(p, resume=True, backend="threading")
     O.add_limits_arg(p)
+    add_theory_arg(p)
     C.add_json_arg(p)
     p.set_defaults(func=run)
 
@@ -66,7 +68,7 @@ def _estimate(args, n_p, omega, alpha, sigma, lam, rho, eps, conv, jobs):
 
     return estimate_sweep(args.scheme, n_p=n_p, omega=omega, alpha=alpha, sigma=sigma, lam=lam, rho=rho,
                           edge_width=eps, edge_convention=conv, kappa_map=not args.no_kappa,
-                          n_jobs=jobs)
+                          n_jobs=jobs, theory=args.theory)
 
 
 def file_stem(scheme, alpha, sigma, lam, rho, eps, n_p, omega) -> str:
@@ -101,6 +103,7 @@ def run(args) -> int:
     from ..studies.cost import memory_estimate
 
     check_memory("the phase diagram", memory_estimate(n_points, 1 if args.no_kappa else 2))
+    check_theory_cost("the phase diagram", args.theory, len(omega), n_p=n_p, allow_large=args.allow_large)
     if args.estimate:
         est = _estimate(args, n_p, omega, alpha, sigma, lam, rho, eps, conv, jobs)
         C.emit(est.to_dict() | {"summary": est.describe()}, args.json, title="fastq phase: cost estimate")
@@ -115,13 +118,14 @@ def run(args) -> int:
     stem = file_stem(args.scheme, alpha, sigma, lam, rho, eps, n_p, omega)
     if conv != "absolute":
         stem = stem.replace(f"_eps{eps:g}_", f"_eps{eps:g}{conv}_")
+    stem += "" if args.theory == "rs" else f"_{args.theory}"
     with checkpointing(out / O.CHECKPOINT_DIRNAME, enabled=not args.no_resume) as scope:
         C.keep_note(scope, out / O.CHECKPOINT_DIRNAME)
         diag = phase_diagram(args.scheme, n_p=n_p, omega=omega, alpha=alpha, sigma=sigma, lam=lam,
                              rho=rho, edge_width=eps, edge_convention=conv,
                              kappa_map=not args.no_kappa, n_jobs=jobs,
                              backend=args.backend, scheduler=args.scheduler, lines_per_chunk=chunk,
-                             progress=show_progress(args.json))
+                             progress=show_progress(args.json), theory=args.theory)
         files = diag.save(out, stem)
         if not args.no_plot:
             from ..plotting.phase import plot_diagram
@@ -141,7 +145,7 @@ def run(args) -> int:
         "n_not_converged": int((~res["converged"]).sum()),
         "n_coexist": int(res["coexist"].sum()),
         "n_boundary_points": len(diag.boundary),
-        "files": [str(f) for f in files], **C.reuse_counts(scope),
+        "files": [str(f) for f in files], **C.reuse_counts(scope), "theory": args.theory,
         "wall_time_s": round(time.perf_counter() - t0, 3),
     }
     C.emit(summary, args.json, title=f"phase diagram ({args.scheme}, alpha={alpha:g}, sigma={sigma:g}, "

@@ -20,30 +20,13 @@ import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy.optimize import minimize_scalar
 
 from .. import _validate as V
-from ..gauss import gauss_legendre
 from ..quantizers import Quantizer
+from . import _rsb_solve
+from ._rsb_fast import outer_rule as _outer_rule
 from ._rsb_map import _rsb_moments
 from .saddle import solve_rs
-
-#: half-width of the outer z0 range (Gaussian mass beyond it ~1e-23)
-Z_MAX = 10.0
-
-
-def _outer_rule(theta, h0_total, h1, thresholds, n_nodes):
-    """Composite Gauss-Legendre rule on [-Z_MAX, Z_MAX], split at each threshold's outer field
-    ``theta t_j / H0`` and at ``+-{0.5, 1.5, 4} h1 / H0`` around it (where the inner average
-    changes fast), and every 0.5 elsewhere.
-    """
-    br = [np.arange(-Z_MAX, Z_MAX + 1e-12, 0.5)]
-    for t in thresholds:
-        z = theta * t / h0_total
-        br.append(z + np.array([-4, -1.5, -0.5, 0.0, 0.5, 1.5, 4]) * h1 / h0_total)
-    b = np.unique(np.clip(np.concatenate(br), -Z_MAX, Z_MAX))
-    b = b[np.concatenate([[True], np.diff(b) > 1e-13])]
-    return gauss_legendre(b[:-1], b[1:], n_nodes)
 
 
 class _OutOfDomain(Exception):
@@ -247,83 +230,43 @@ def _hard(quantizer):
 
 def solve_rsb(quantizer: Quantizer, alpha, sigma, lam, rho=1.0, *, mu_grid=None,
               n_nodes: int = 10) -> RSBResult:
-    """Zero-temperature 1RSB ground state of the hard quantizer: maximize e(mu) over mu.
+    """Zero-temperature 1RSB ground state of the hard quantizer: the maximum of e(mu) over mu.
 
-    A scan over ``mu_grid`` (default 16 values from 0.1 to 500, log-spaced; warm-started), then a
-    bounded Brent search around the best point.  The edge width of ``quantizer`` is ignored
-    (hard levels, as for the exact minimizer).  ``n_nodes`` Gauss-Legendre nodes per outer
-    interval; the optimum is recomputed with ``2 n_nodes`` and the change is ``quad_error``.
-    Fixed points with chi < 0 (q1 > Q) are not physical and are excluded.  Failures are statuses,
-    never exceptions: ``diverged``/``max_iter`` (no valid fixed point, numbers nan), ``mu_at_edge``
-    (the best valid mu is at an end of the grid or next to an invalid point), ``quadrature``
-    when doubling the outer rule still changes the result by more than 1e-7 after refining the
-    rule up to 8 ``n_nodes`` (:func:`_refine`).
+    A scan over ``mu_grid`` (default 16 values from 0.1 to 500, log-spaced) of fixed-mu fixed
+    points locates the maximum; from the best grid point the joint Broyden-Newton solve in
+    (chi, Delta, Q, m, log mu) finds the stationary point de/dmu = 0 (``fastq/replica/_rsb_newton.py``).
+    The edge width of ``quantizer`` is ignored (hard levels, as for the exact minimizer).
+    ``n_nodes`` Gauss-Legendre nodes per outer interval; one Newton correction under the rule
+    with ``2 n_nodes`` measures ``quad_error`` (refined up to 8 ``n_nodes``).  Fixed points with
+    chi < 0 (q1 > Q) are not physical and are excluded.  Failures are statuses, never exceptions:
+    ``diverged``/``max_iter`` (no valid solution, numbers nan), ``mu_at_edge`` (the best valid
+    grid point is at an end of the grid or next to an invalid point), ``quadrature`` (doubling the
+    rule still moves the result by more than 1e-7).  ``iterations`` counts residual evaluations.
     """
     q = _hard(quantizer)
     model = V.model(alpha, sigma, lam, rho)
     n_nodes = V.integer("n_nodes", n_nodes, 2, 200)
+    grid = _mu_grid(mu_grid)
+    rec, _ = _rsb_solve.solve(q, model, grid, n_nodes)
+    return RSBResult(**rec)
+
+
+def _mu_grid(mu_grid):
     grid = np.geomspace(0.1, 500.0, 16) if mu_grid is None else np.asarray(mu_grid, dtype=np.float64)
     if grid.ndim != 1 or grid.size < 3 or not np.all(np.isfinite(grid)) or np.any(grid <= 0) \
             or np.any(np.diff(grid) <= 0):
         raise V.FastqInputError(f"mu_grid must be >= 3 increasing finite values > 0 (got {mu_grid!r})")
-    rs = solve_rs(q, *model)
-    e_rs = _rs_energy(rs, model[0], model[2])
-    eg_rs = rs.eg if rs.converged else math.nan
-    kappa_rs = rs.kappa if rs.converged else math.nan
-
-    def run(mu, st):
-        return energy_at_mu(q, mu, *model, start=st, n_nodes=n_nodes)
-
-    scan, st = [], _start(rs)
-    for mu in grid:
-        r = run(mu, st)
-        scan.append(r)
-        if _valid(r) and r["delta"] > 1e-9:
-            st = r["state"]
-    good = [i for i, r in enumerate(scan) if _valid(r)]
-    if not good:
-        return _failed(e_rs, eg_rs, kappa_rs, scan[-1]["status"] if scan[-1]["status"] != "converged" else "diverged")
-    best = max(good, key=lambda i: scan[i]["energy"])
-    lo, hi = grid[max(best - 1, 0)], grid[min(best + 1, grid.size - 1)]
-    st = scan[best]["state"]
-
-    def objective(mu):
-        rr = run(mu, st)
-        return -rr["energy"] if _valid(rr) else 1e3
-
-    opt = minimize_scalar(objective, bounds=(lo, hi), method="bounded", options={"xatol": 1e-5 * hi})
-    r = run(float(opt.x), st)
-    if not _valid(r) or r["energy"] < scan[best]["energy"]:
-        r = scan[best]
-    h = 1e-2 * r["mu"]
-    ep, em = run(r["mu"] + h, r["state"]), run(r["mu"] - h, r["state"])
-    d2 = (ep["energy"] - 2 * r["energy"] + em["energy"]) / h**2 if _valid(ep) and _valid(em) else math.nan
-    r, qerr = _refine(q, r, model, n_nodes)
-    kappa1 = _kappa1(q, r["chi"], r["moments"], model[0])
-    at_edge = best == grid.size - 1 or best == 0 or not (_valid(scan[best - 1]) and _valid(scan[best + 1]))
-    conv = bool(qerr < 1e-7 and not at_edge)
-    status = "converged" if conv else ("mu_at_edge" if at_edge else "quadrature")
-    return RSBResult(energy=r["energy"], eg=r["eg"], Q=r["Q"], m=r["m"], chi=r["chi"], delta=r["delta"],
-                     q0=r["Q"] - r["delta"], mu=r["mu"], energy_rs=e_rs, eg_rs=eg_rs, d2e_dmu2=d2,
-                     kappa1=kappa1, kappa_rs=kappa_rs, quad_error=qerr, collapsed=bool(r["delta"] < 1e-8),
-                     converged=conv, status=status, iterations=int(r["iterations"]))
+    return grid
 
 
-def _refine(q, r, model, n_nodes, tol=1e-7):
-    """Quadrature check at the optimum: recompute with 2n outer nodes; if (energy, Q, chi, Delta)
-    move by more than ``tol``, take the 2n result and compare it with 4n (once more, up to 8n).
-    Returns the finest accepted result and the last change (``quad_error``).
+def solve_rsb_warm(quantizer: Quantizer, alpha, sigma, lam, rho=1.0, warm=None, *, n_nodes: int = 10):
+    """:func:`solve_rsb` (default mu grid) continued from a neighbour: returns ``(RSBResult, warm)``;
+    pass ``warm`` on to the next point of a grid line (None: a cold solve).  Inputs are not
+    re-validated beyond the model (the grid drivers validate their axes first).
     """
-    qerr = math.inf
-    for _ in range(3):
-        r2 = energy_at_mu(q, r["mu"], *model, start=r["state"], n_nodes=2 * n_nodes)
-        if not r2["converged"]:
-            return r, math.inf
-        qerr = max(abs(r2[k] - r[k]) for k in ("energy", "Q", "chi", "delta"))
-        if qerr < tol:
-            return r, qerr
-        r, n_nodes = r2, 2 * n_nodes
-    return r, qerr
+    q = _hard(quantizer)
+    rec, token = _rsb_solve.solve(q, V.model(alpha, sigma, lam, rho), _mu_grid(None), n_nodes, warm)
+    return RSBResult(**rec), token
 
 
 def _kappa1(q, chi, mo, alpha):
@@ -331,15 +274,3 @@ def _kappa1(q, chi, mo, alpha):
     z0-averaged density of the field at the threshold theta t_k (the RS kappa at mu = 0).
     """
     return alpha / (1 + chi) ** 2 * float(np.sum(np.asarray(q.jumps) ** 2 * mo["dens"])) / mo["theta"]
-
-
-def _valid(r):
-    """A converged fixed point with finite energy and chi >= 0 (chi < 0 means q1 > Q: unphysical)."""
-    return bool(r["converged"] and math.isfinite(r["energy"]) and r["chi"] >= 0.0)
-
-
-def _failed(e_rs, eg_rs, kappa_rs, status):
-    nan = math.nan
-    return RSBResult(energy=nan, eg=nan, Q=nan, m=nan, chi=nan, delta=nan, q0=nan, mu=nan,
-                     energy_rs=e_rs, eg_rs=eg_rs, d2e_dmu2=nan, kappa1=nan, kappa_rs=kappa_rs, quad_error=nan,
-                     collapsed=False, converged=False, status=status, iterations=0)

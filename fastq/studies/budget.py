@@ -23,6 +23,7 @@ from ..replica import NoFiniteSolution, ridge
 from ..store import metadata, write_csv, write_json
 from .omega_search import DEFAULT_N_SCAN, _omega_range
 from .optimum import optimal_omega
+from .rsb_grid import check_theory
 
 
 @dataclass(frozen=True)
@@ -96,12 +97,12 @@ def _meets(eg, threshold):
 
 
 def _budget_item(item, alpha, sigma, lam, rho, edge_width, omega_range, n_scan, rtol, margin,
-                 edge_convention="absolute"):
+                 edge_convention="absolute", theory="rs"):
     scheme, bits = item
     return optimal_omega({"scheme": scheme, "bits": bits}, alpha, sigma, lam, rho,
                          edge_width=edge_width, edge_convention=edge_convention,
                          omega_range=omega_range, n_scan=n_scan, rtol=rtol,
-                         margin=margin)
+                         margin=margin, theory=theory)
 
 
 def _check_grid(bits, schemes):
@@ -127,7 +128,8 @@ def bit_budget(alpha: float, sigma: float, lam: float, rho: float = 1.0, *,
                edge_width: float | None = None, edge_convention: str = "absolute",
                omega_range: tuple | None = None, tolerance: float = 0.05, target_eg: float | None = None,
                n_scan: int = DEFAULT_N_SCAN, rtol: float = 1e-6, margin: float = 0.02,
-               n_jobs: int = 1, backend: str = "loky", progress: bool = False) -> BitBudgetResult:
+               n_jobs: int = 1, backend: str = "loky", progress: bool = False,
+               theory: str = "rs") -> BitBudgetResult:
     """Optimal omega and Eg for every bits value and scheme; the smallest sufficient bits.
 
     Each ``(scheme, bits)`` is an independent :func:`optimal_omega` call, run through
@@ -147,6 +149,8 @@ def bit_budget(alpha: float, sigma: float, lam: float, rho: float = 1.0, *,
         Use ``eg_star <= target_eg`` instead of the ridge criterion.  Needed when ridge has no
         finite solution (``lam = 0``, ``alpha <= 1``).
     n_jobs, backend, progress : parallel execution (see :func:`fastq.parallel.parallel_map`)
+    theory : {"rs", "1rsb", "auto"}
+        Which theory's Eg each optimum minimizes (:func:`optimal_omega`).
 
     Returns
     -------
@@ -178,7 +182,8 @@ def bit_budget(alpha: float, sigma: float, lam: float, rho: float = 1.0, *,
     items = [(s, b) for s in schemes for b in bits]
     fn = functools.partial(_budget_item, alpha=alpha, sigma=sigma, lam=lam, rho=rho, edge_width=eps,
                            edge_convention=edge_convention,
-                           omega_range=omega_range, n_scan=n_scan, rtol=rtol, margin=margin)
+                           omega_range=omega_range, n_scan=n_scan, rtol=rtol, margin=margin,
+                           theory=check_theory(theory))
     res = parallel_map(fn, items, n_jobs=n_jobs, backend=backend, progress=progress,
                        desc="optimal omega")
     optima = {s: [] for s in schemes}

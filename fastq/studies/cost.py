@@ -41,6 +41,8 @@ class CostEstimate:
     calibration_points, calibration_seconds : what was solved to measure the cost
     seconds_per_point : single-core seconds per point and map, measured
     workers : workers assumed;  seconds : predicted wall time;  memory_bytes : predicted peak
+    rsb_seconds : the part of ``seconds`` for the 1RSB points (``theory`` "1rsb"/"auto"; an upper
+        bound for "auto", which solves 1RSB only where RS is unstable)
     """
 
     n_points: int
@@ -51,13 +53,15 @@ class CostEstimate:
     workers: int
     seconds: float
     memory_bytes: float
+    rsb_seconds: float = 0.0
 
     def describe(self) -> str:
         """One line for a terminal."""
         return (f"about {_human_seconds(self.seconds)} on {self.workers} worker(s) and "
                 f"{_human_bytes(self.memory_bytes)} of memory for {self.n_points * self.maps:,} solves "
                 f"({self.seconds_per_point * 1e6:.3g} us per solve, measured on {self.calibration_points:,} "
-                f"points in {self.calibration_seconds:.2g} s)")
+                f"points in {self.calibration_seconds:.2g} s)"
+                + (f", of which {_human_seconds(self.rsb_seconds)} for 1RSB" if self.rsb_seconds else ""))
 
     def to_dict(self) -> dict:
         """The record as a plain dict."""
@@ -77,12 +81,17 @@ def calibration_rows(n_rows: int, lines: int) -> list[int]:
 def estimate_sweep(scheme: str = "uniform", *, n_p, omega, alpha, sigma, lam, rho: float = 1.0,
                    edge_width: float = 0.1, edge_convention: str = "absolute", kappa_map: bool = True,
                    n_jobs: int | None = 1,
-                   lines: int = 3) -> CostEstimate:
+                   lines: int = 3, theory: str = "rs") -> CostEstimate:
     """Time and memory of ``phase_diagram(scheme, n_p=..., omega=..., ...)`` with ``n_jobs``
     workers, from solving ``lines`` whole rows of the grid here (see the module docstring).
+    With ``theory`` "1rsb"/"auto" also 8 warm 1RSB points of the first calibration row are timed and
+    scaled to the grid with the (n_p + 1)^2 cost law of :mod:`fastq.studies.rsb_grid` (for "auto" an
+    upper bound: every point counted).
     """
+    from .rsb_grid import check_theory
     from .sweeps import sweep
 
+    check_theory(theory)
     n_p = [V.integer("n_p", v, 1) for v in np.atleast_1d(V.float_array("n_p", n_p))]
     omega = np.atleast_1d(V.float_array("omega", omega))
     if not n_p or omega.size == 0:
@@ -105,7 +114,25 @@ def estimate_sweep(scheme: str = "uniform", *, n_p, omega, alpha, sigma, lam, rh
     n_points = len(n_p) * omega.size
     # more workers than cores only queue for the same cores
     speedup = 1.0 if workers == 1 else min(workers, os.cpu_count() or 1) * PARALLEL_EFFICIENCY
+    rsb = _rsb_calibration(scheme, rows[0], omega, (alpha, sigma, lam, rho), n_p) if theory != "rs" else 0.0
     return CostEstimate(n_points=n_points, maps=maps, calibration_points=cal_points * maps,
                         calibration_seconds=spent, seconds_per_point=per_point, workers=workers,
-                        seconds=per_point * n_points * maps / speedup,
-                        memory_bytes=memory_estimate(n_points, maps))
+                        seconds=(per_point * n_points * maps + rsb) / speedup,
+                        memory_bytes=memory_estimate(n_points, maps), rsb_seconds=rsb / speedup)
+
+
+def _rsb_calibration(scheme, row, omega, model, n_p, points=8):
+    """Single-core seconds of the 1RSB points of the whole grid: 8 warm points of row ``row`` in the
+    middle of the omega range timed here, scaled by (n_p + 1)^2 per row and by the row length.
+    """
+    from ..quantizers import Quantizer
+    from ..replica.rsb import solve_rsb_warm
+
+    mid = omega.size // 2
+    ws = omega[max(0, mid - points // 2): mid + points // 2 + 1][:points]
+    warm = solve_rsb_warm(Quantizer(scheme, row, float(ws[0])), *model)[1]  # cold start, untimed
+    t0 = time.perf_counter()
+    for w in ws:
+        _, warm = solve_rsb_warm(Quantizer(scheme, row, float(w)), *model, warm=warm)
+    coef = (time.perf_counter() - t0) / (len(ws) * (row + 1) ** 2)
+    return coef * omega.size * sum((n + 1) ** 2 for n in n_p)

@@ -18,6 +18,7 @@ from .. import store
 from ..defaults import DEFAULT_EDGE_WIDTH
 from ..quantizers import SCHEMES
 from ..replica import NoFiniteSolution, ridge
+from .rsb_grid import RSB_FLOAT_FIELDS, check_theory
 from .sweep_result import SweepResult
 from .sweeps import sweep
 
@@ -52,13 +53,22 @@ class CurvesResult:
         return out
 
     def _row(self, scheme, b, n_p, xv, r, idx, k):
-        return [scheme, float(b), int(n_p), float(xv), float(r["eg"][idx]), float(r["chi"][idx]),
-                float(r["at"][idx]), float(r["kappa"][idx]), bool(r["rs"][idx]),
-                bool(r["converged"][idx]), bool(r["coexist"][idx]), int(r["status"][idx]),
-                float(self.ridge_eg[k]) if self.ridge_finite[k] else float("nan")]
+        row = [scheme, float(b), int(n_p), float(xv), float(r["eg"][idx]), float(r["chi"][idx]),
+               float(r["at"][idx]), float(r["kappa"][idx]), bool(r["rs"][idx]),
+               bool(r["converged"][idx]), bool(r["coexist"][idx]), int(r["status"][idx]),
+               float(self.ridge_eg[k]) if self.ridge_finite[k] else float("nan")]
+        return row + [float(r[f][idx]) for f in self._extra()]
 
     HEADER = ["scheme", "bits", "n_p", "x", "eg", "chi", "at", "kappa", "rs", "converged",
               "coexist", "status", "ridge_eg"]
+
+    def _extra(self):
+        """The 1RSB columns (theory "1rsb"/"auto"; none for RS)."""
+        return list(RSB_FLOAT_FIELDS) if self.params.get("theory", "rs") != "rs" else []
+
+    def header(self):
+        """CSV header: :attr:`HEADER`, plus ``energy, mu, eg_rs, energy_rs`` unless RS."""
+        return self.HEADER + self._extra()
 
     def to_xarray(self):
         """All curves as one ``xarray.Dataset``: the grids of every scheme stacked along a
@@ -99,7 +109,7 @@ class CurvesResult:
         from ..labelled import write_netcdf
 
         stem = Path(stem)
-        csv = store.write_csv(Path(str(stem) + ".csv"), self.HEADER, self.rows())
+        csv = store.write_csv(Path(str(stem) + ".csv"), self.header(), self.rows())
         nc = write_netcdf(self.to_xarray(), Path(str(stem) + ".nc"))
         meta = store.metadata(f"curve-{self.vary}", dict(self.params, vary=self.vary,
                                                          x=np.asarray(self.x).tolist()))
@@ -119,7 +129,7 @@ def _ridge_eg(alpha, sigma, lam, rho):
 def curves(vary: str, *, schemes=("uniform",), bits=(2, 3, 4), omega=2.0, alpha=1.5, sigma=0.01,
            lam=0.01, rho=1.0, edge_width=DEFAULT_EDGE_WIDTH, edge_convention="absolute", n_jobs=1,
            backend="loky",
-           scheduler=None, progress=False) -> CurvesResult:
+           scheduler=None, progress=False, theory="rs") -> CurvesResult:
     """Eg curves (sweep kernel ``_sweep_line``) for each scheme and number of bits.
 
     Parameters
@@ -130,7 +140,11 @@ def curves(vary: str, *, schemes=("uniform",), bits=(2, 3, 4), omega=2.0, alpha=
     schemes : sequence of "uniform"/"log"
     bits, omega, alpha, sigma, lam, rho, edge_width, edge_convention : parameters (see
         :func:`fastq.sweep`)
+    theory : {"rs", "1rsb", "auto"}
+        Which theory answers Eg (see :func:`fastq.sweep`); with "1rsb"/"auto" the CSV gets the
+        columns ``energy, mu, eg_rs, energy_rs``.
     """
+    check_theory(theory)
     if vary not in VARY:
         raise V.FastqInputError(f"vary must be one of {', '.join(VARY)} (got {vary!r})")
     schemes = tuple([schemes] if isinstance(schemes, str) else schemes)
@@ -145,7 +159,7 @@ def curves(vary: str, *, schemes=("uniform",), bits=(2, 3, 4), omega=2.0, alpha=
     rho = V.positive("rho", rho)
     kw = dict(bits=bits_l, sigma=sigma, lam=lam, rho=rho, edge_width=edge_width,
               edge_convention=edge_convention, n_jobs=n_jobs,
-              backend=backend, scheduler=scheduler, progress=progress)
+              backend=backend, scheduler=scheduler, progress=progress, theory=theory)
     if vary == "omega":
         x = np.asarray([V.positive("omega", w) for w in np.atleast_1d(omega)])
         if np.ndim(alpha):
@@ -172,5 +186,7 @@ def curves(vary: str, *, schemes=("uniform",), bits=(2, 3, 4), omega=2.0, alpha=
     params = {"schemes": list(schemes), "bits": [float(b) for b in bits_l], "sigma": sigma, "lam": lam,
               "rho": rho, "edge_width": float(edge_width), "edge_convention": edge_convention,
               "omega": np.asarray(omega).tolist(), "alpha": np.asarray(alpha).tolist()}
+    if theory != "rs":
+        params["theory"] = theory
     return CurvesResult(vary=vary, x=x, results=results, ridge_eg=ridge_eg, ridge_finite=ridge_ok,
                     params=params)

@@ -41,12 +41,12 @@ from .omega_search import (
     _eg,
     _is_stable,
     _local_minima,
-    _Objective,
     _omega_range,
     _ramp_fraction,
     _spec,
     _stability_edge,
 )
+from .rsb_objective import make_objective
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,7 @@ class OmegaOptimumResult:
     n_solves : number of :func:`fastq.solve_rs` calls used
     n_not_converged : scan/refinement solves that did not converge
     scan_omega, scan_eg, scan_at : the coarse scan (Eg = NaN where no solve converged)
+    theory : "rs", "1rsb" or "auto": which theory's Eg was minimized (stability fields are RS)
     """
 
     scheme: str
@@ -110,6 +111,7 @@ class OmegaOptimumResult:
     scan_eg: np.ndarray | None = None
     scan_at: np.ndarray | None = None
     edge_convention: str = "absolute"
+    theory: str = "rs"
 
     def summary(self) -> dict:
         """The headline numbers (what ``fastq optimize --json`` prints for one quantizer)."""
@@ -122,7 +124,7 @@ class OmegaOptimumResult:
             "stable_message": self.stable_message,
             "at_boundary": self.at_boundary, "other_minima": self.other_minima,
             "coexisting": self.coexisting, "ramp_fraction": self.ramp_fraction,
-            "status": self.status, "n_solves": self.n_solves,
+            "status": self.status, "n_solves": self.n_solves, "theory": self.theory,
         }
 
     def to_dict(self, scan: bool = False) -> dict:
@@ -137,8 +139,8 @@ class OmegaOptimumResult:
 def optimal_omega(quantizer_spec, alpha: float, sigma: float, lam: float, rho: float = 1.0, *,
                   edge_width: float | None = None, edge_convention: str | None = None,
                   omega_range: tuple | None = None, n_scan: int = DEFAULT_N_SCAN, rtol: float = 1e-6,
-                  margin: float = 0.02) -> OmegaOptimumResult:
-    """The clipping range omega minimizing the RS generalization error (kernels: ``solve_rs``).
+                  margin: float = 0.02, theory: str = "rs") -> OmegaOptimumResult:
+    """The omega minimizing Eg of ``theory`` "rs" (``solve_rs``), "1rsb" or "auto" (``solve_rsb``).
 
     Parameters
     ----------
@@ -179,14 +181,14 @@ def optimal_omega(quantizer_spec, alpha: float, sigma: float, lam: float, rho: f
     rtol = V.in_range("rtol", rtol, 1e-12, 1e-2)
     margin = V.nonnegative("margin", margin)
 
-    obj = _Objective(proto, alpha, sigma, lam, rho)
+    obj = make_objective(theory, proto, alpha, sigma, lam, rho)
     grid, scan = _scan(obj, lo, hi, n_scan)
     egs = np.array([_eg(r) for r in scan])
     ats = np.array([r.at if r.converged else math.nan for r in scan])
     q = proto
     base = dict(scheme=scheme, n_p=n_p, bits=q.bits, edge_width=eps, edge_convention=conv, alpha=alpha, sigma=sigma,
                 lam=lam, rho=rho, omega_range=(lo, hi), scan_omega=grid,
-                scan_eg=np.where(np.isfinite(egs), egs, np.nan), scan_at=ats)
+                scan_eg=np.where(np.isfinite(egs), egs, np.nan), scan_at=ats, theory=theory)
     if not np.isfinite(egs).any():
         return OmegaOptimumResult(**base, omega_star=None, eg_star=None, at_star=None,
                                   kappa_star=None, stable=False, omega_star_stable=None,

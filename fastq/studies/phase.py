@@ -83,7 +83,8 @@ def phase_diagram(scheme: str = "uniform", *, n_p=None, bits=None, omega, alpha:
                   edge_width: float = DEFAULT_EDGE_WIDTH, edge_convention: str = "absolute",
                   kappa_map: bool = True,
                   boundary: bool = True, n_jobs=1, backend: str = "loky", scheduler=None,
-                  lines_per_chunk=None, checkpoint_dir=None, progress: bool = False) -> PhaseDiagramResult:
+                  lines_per_chunk=None, checkpoint_dir=None, progress: bool = False,
+                  theory: str = "rs") -> PhaseDiagramResult:
     """RS/RSB phase diagram over (n_p or bits) x omega (sweep kernel ``_sweep_line``).
 
     Parameters
@@ -101,6 +102,9 @@ def phase_diagram(scheme: str = "uniform", *, n_p=None, bits=None, omega, alpha:
     kappa_map : also compute the hard-quantizer solution and its kappa
     boundary : trace ``at = 1`` to sub-grid precision (:func:`rs_boundary`)
     n_jobs, backend, scheduler, lines_per_chunk, checkpoint_dir, progress : see :func:`fastq.sweep`
+    theory : {"rs", "1rsb", "auto"}
+        Which theory answers Eg in ``result`` (:func:`fastq.sweep`); the stability fields, the
+        boundary and the kappa map are RS whatever the theory.
     """
     for name, v in (("n_p", n_p), ("bits", bits), ("omega", omega)):
         if v is not None and np.ndim(v) != 1:
@@ -109,7 +113,7 @@ def phase_diagram(scheme: str = "uniform", *, n_p=None, bits=None, omega, alpha:
                   along="omega", n_jobs=n_jobs, backend=backend, scheduler=scheduler,
                   lines_per_chunk=lines_per_chunk, checkpoint_dir=checkpoint_dir, progress=progress)
     res = sweep(scheme, edge_width=V.nonnegative("edge_width", edge_width),
-                edge_convention=edge_convention, desc="phase diagram", **common)
+                edge_convention=edge_convention, desc="phase diagram", theory=theory, **common)
     kap = sweep(scheme, edge_width=0.0, desc="kappa map", **common) if kappa_map else None
     bd = rs_boundary(res) if boundary else []
     return PhaseDiagramResult(result=res, kappa=kap, boundary=bd)

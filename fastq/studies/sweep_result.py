@@ -9,6 +9,9 @@ import numpy as np
 from .. import store
 from .._status import STATUS_NAMES
 
+#: status code -> name (0-2 for every solver; 3, 4 only from 1RSB points, fastq.studies.rsb_grid)
+_STATUS_BY_CODE = {**STATUS_NAMES, 3: "mu_at_edge", 4: "quadrature"}
+
 #: canonical order of the sweepable parameters
 AXES = ("n_p", "omega", "alpha", "lam", "sigma", "edge_width")
 #: float fields returned per point
@@ -32,7 +35,9 @@ class SweepResult:
         ``converged``, ``rs`` (converged and at < 1), ``coexist`` (forward and reverse passes
         reached different fixed points), ``eg_reverse``, ``at_reverse`` (reverse pass; NaN
         where it was not run)
-    options : solver options (tol, max_iter, continuation, check_direction)
+        With ``theory`` "1rsb"/"auto" also ``energy, mu, eg_rs, energy_rs, rsb`` and the theory's
+        ``eg, converged, status`` (:mod:`fastq.studies.rsb_grid`)
+    options : solver options (tol, max_iter, continuation, check_direction; theory if not RS)
     n_computed, n_reused : points computed in this call / loaded from checkpoints
     checkpoint_folder : where this grid's finished chunks are kept (None without checkpoints);
         :func:`fastq.checkpoints.remove_checkpoints` deletes it once the result is saved
@@ -83,7 +88,7 @@ class SweepResult:
             d[dim] = self.coords[dim][index[k]].item()
         for k, v in self.data.items():
             d[k] = v[index].item()
-        d["status"] = STATUS_NAMES[int(d["status"])]
+        d["status"] = _STATUS_BY_CODE[int(d["status"])]
         return d
 
     def params(self) -> dict:
@@ -106,7 +111,7 @@ class SweepResult:
         attrs = {"kind": "fastq-sweep", "scheme": self.scheme, **self.fixed,
                  "edge_width_convention": self.options.get("edge_convention", "absolute"),
                  "fixed": self.fixed, "options": self.options,
-                 "status_codes": "0 converged, 1 max_iter, 2 diverged"}
+                 "status_codes": "0 converged, 1 max_iter, 2 diverged, 3 mu_at_edge, 4 quadrature (1RSB)"}
         return dataset(self.coords, self.data, tuple(self.dims), attrs, extra_coords=extra)
 
     @classmethod

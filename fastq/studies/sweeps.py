@@ -40,6 +40,7 @@ from ..parallel import effective_n_jobs, validate_backend
 from ..quantizers import MAX_N_P_LOG, MAX_N_P_UNIFORM, SCHEMES, Quantizer, _format_name, check_edge, n_p_from_bits
 from ..replica._layout import AT, CHI, EG, ITERATIONS, KAPPA, N_SOLVE, RESIDUAL, STATUS, M, Q
 from ._sweep_kernels import COEXIST_RTOL, REVERSE_FULL, REVERSE_NONE, REVERSE_TARGETED, _sweep_line
+from .rsb_grid import apply_theory, check_theory
 from .sweep_result import AXES, BOOL_FIELDS, FLOAT_FIELDS, INT_FIELDS, SweepResult
 
 
@@ -194,7 +195,7 @@ def sweep(scheme: str = "uniform", *, n_p=None, bits=None, omega, alpha, sigma, 
           tol: float = 1e-12, max_iter: int = 10_000,
           n_jobs: int | None = 1, backend: str = "loky", scheduler: str | None = None,
           lines_per_chunk: int | None = None, checkpoint_dir=None, progress: bool = False,
-          desc: str = "fastq sweep") -> SweepResult:
+          desc: str = "fastq sweep", theory: str = "rs") -> SweepResult:
     """RS saddle points on a grid (kernel ``_sweep_line``, one line per continuation).
 
     Parameters
@@ -235,13 +236,21 @@ def sweep(scheme: str = "uniform", *, n_p=None, bits=None, omega, alpha, sigma, 
         Lines per task/checkpoint (default: about 16 chunks, at most ~4096 points each).
     checkpoint_dir : path, optional
         Keep finished chunks there and reuse them on a rerun with identical inputs.
-    progress : bool, show a progress bar (chunks).
+    progress : bool
+        Show a progress bar (chunks).
+    theory : {"rs", "1rsb", "auto"}
+        RS (default); 1RSB of the hard quantizer at every point; or 1RSB only where the RS point
+        is unstable (``rs`` False).  See :mod:`fastq.studies.rsb_grid` for the added fields.
 
     Returns
     -------
     SweepResult
     """
+    check_theory(theory)
     scheme, n_p, bits, shape_opts = _level_shape(scheme, n_p, bits)
+    if theory != "rs" and shape_opts:
+        raise V.FastqInputError("theory 1rsb/auto grids take the uniform and log schemes; for a named "
+                                "format or a custom level set solve points with fastq.solve_rsb")
     coords, fixed = _validate(scheme, n_p, bits, omega, alpha, sigma, lam, rho, edge_width)
     options = _solver_options(tol, max_iter, continuation, check_direction, predictor)
     options.update(shape_opts, edge_convention=_check_convention(edge_convention, coords, fixed, shape_opts))
@@ -258,16 +267,29 @@ def sweep(scheme: str = "uniform", *, n_p=None, bits=None, omega, alpha, sigma, 
                              "options": options},
                      checkpoint_dir=checkpoint_dir, n_jobs=n_jobs, backend=backend,
                      scheduler=scheduler, progress=progress, desc=desc)
+    result = _assemble(run, chunks, lines, shape, scheme, dims, coords, fixed, options, bits)
+    par = dict(checkpoint_dir=checkpoint_dir, n_jobs=n_jobs, backend=backend, scheduler=scheduler, progress=progress)
+    return apply_theory(result, theory, lines=lines, chunks_of=functools.partial(_cut, size=lines_per_chunk),
+                        desc=desc + " (1RSB)", **par)
+
+
+def _assemble(run, chunks, lines, shape, scheme, dims, coords, fixed, options, bits):
+    """The :class:`SweepResult` of the finished chunks of ``run``."""
+    line_len = shape[-1] if dims else 1
     data = {}
     for name in FLOAT_FIELDS + INT_FIELDS + BOOL_FIELDS:
         arr = np.concatenate([r[name] for r in run.results], axis=0)  # (n_lines, line_len)
         data[name] = arr.reshape(shape) if dims else arr.reshape(())
     n_computed = sum(len(chunks[ci]) for ci in run.computed) * line_len
     extra = {"bits": np.log2(coords["n_p"] + 2.0)} if bits is not None and "n_p" in coords else {}
-    return SweepResult(scheme=scheme, dims=dims, coords=coords, fixed=fixed, data=data,
-                       options=options, n_computed=n_computed,
-                       n_reused=len(lines) * line_len - n_computed,
+    return SweepResult(scheme=scheme, dims=dims, coords=coords, fixed=fixed, data=data, options=options,
+                       n_computed=n_computed, n_reused=len(lines) * line_len - n_computed,
                        extra_coords=extra, checkpoint_folder=run.folder)
+
+
+def _cut(items, size):
+    """``items`` in consecutive chunks of ``size`` (the sweep's chunking of its lines)."""
+    return [items[s:s + size] for s in range(0, len(items), size)]
 
 
 def _check_convention(edge_convention, coords, fixed, shape_opts=None):

@@ -117,10 +117,12 @@ CASES = [
     (["curve", "--vary", "omega", "--edge-convention", "jump", "--edge-width", "2", "--out", OUT],
      "edge_width"),
     (["curve", "--vary", "omega", "--out", ""], "out"),
+    (["curve", "--vary", "omega", "--theory", "2rsb", "--out", OUT], "theory"),
     # --- phase
     (["phase", "--omega", "-1:10:50", "--out", OUT], "omega"),
     (["phase", "--omega", "1:1:5", "--out", OUT], "omega"),
     (["phase", "--omega", "1:5", "--out", OUT], "omega"),
+    (["phase", "--omega", "0.05:10:1000", "--theory", "1rsb", "--out", OUT], "theory"),
     (["phase", "--n-p", "0:5", "--out", OUT], "n_p"),
     (["phase", "--n-p", "5:2", "--out", OUT], "n_p"),
     (["phase", "--n-p", "1:5:2", "--out", OUT], "n_p"),

@@ -1,0 +1,109 @@
+"""Cold and warm 1RSB solves on top of :mod:`._rsb_newton` (the logic behind :func:`solve_rsb`).
+
+Cold (no neighbour): the RS point of the hard quantizer, then fixed-mu fixed points on the mu grid
+(each Broyden-solved, warm from the previous mu), the best valid grid point, then the joint solve
+in (chi, Delta, Q, m, log mu) from it.  Warm (a neighbour's unknowns and Jacobian): the joint solve
+directly; if it does not give a valid maximum (converged, chi >= 0, d2e/dmu2 < 0) the point is
+solved cold.  A maximum at mu outside the grid's range is returned with status ``mu_at_edge``
+(as a cold solve would flag it) and its warm token, so a grid line does not rescan every point.
+Either way the result is a plain dict of the :class:`RSBResult`
+fields and a warm token ``(v, J)`` for the next point (None when there is no valid solution).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._rsb_fast import OUT_ENERGY, OUT_THETA
+from ._rsb_newton import fixed_mu, point
+from .saddle import solve_rs
+
+NAN = math.nan
+
+
+def _rs_part(q, model):
+    alpha, sigma, lam, rho = model
+    rs = solve_rs(q, *model)
+    if not rs.converged:
+        return rs, {"energy_rs": NAN, "eg_rs": NAN, "kappa_rs": NAN}
+    return rs, {"energy_rs": alpha * rs.eg / (1.0 + rs.chi) ** 2 + 0.5 * lam * rs.Q, "eg_rs": rs.eg,
+                "kappa_rs": rs.kappa}
+
+
+def _record(res, q, model, rs_part, status):
+    alpha, sigma, lam, rho = model
+    chi, delta, Q, m = (float(t) for t in res["v"][:4])
+    out = res["out"]
+    jumps = np.asarray(q.jumps, dtype=np.float64)
+    kappa1 = alpha / (1.0 + chi) ** 2 * float(np.sum(jumps**2 * res["dens"][: jumps.size])) / out[OUT_THETA]
+    return dict(energy=float(out[OUT_ENERGY]), eg=0.5 * (Q - 2.0 * m + rho + sigma**2), Q=Q, m=m, chi=chi,
+                delta=delta, q0=Q - delta, mu=float(res["mu"]), d2e_dmu2=float(res["d2e_dmu2"]),
+                kappa1=kappa1, quad_error=float(res["quad_error"]), collapsed=bool(delta < 1e-8),
+                converged=status == "converged", status=status, iterations=int(res["n_eval"]), **rs_part)
+
+
+def failed(rs_part, status):
+    """The record of a point without a valid 1RSB solution (numbers nan)."""
+    return dict(energy=NAN, eg=NAN, Q=NAN, m=NAN, chi=NAN, delta=NAN, q0=NAN, mu=NAN, d2e_dmu2=NAN,
+                kappa1=NAN, quad_error=NAN, collapsed=False, converged=False, status=status, iterations=0,
+                **rs_part)
+
+
+def _good(res, lo, hi):
+    return _maximum(res) and lo <= res["mu"] <= hi
+
+
+def _maximum(res):
+    """A converged stationary point with chi >= 0 that is a maximum of e(mu)."""
+    return res is not None and res["v"][0] >= 0.0 and res["d2e_dmu2"] < 0.0
+
+
+def _scan(args, start, grid, n_nodes):
+    """Fixed-mu solves along the grid, each from the previous valid one (the first from ``start``
+    after 40 damped map steps; an invalid root is retried after 200 damped steps, which find the
+    attracting fixed point the damped iteration of the reference finds).  Returns a list of
+    ``(x, energy, valid)``.
+    """
+    x, J, pre, scan = np.asarray(start, dtype=np.float64), None, 40, []
+    for mu in grid:
+        x1, J1, e, st = fixed_mu(args, x, mu, n_nodes, J, pre=pre)
+        valid = st == "converged" and math.isfinite(e) and x1[0] >= 0.0
+        if not valid and pre < 200:  # near chi = 0 roots coexist: let the damped map pick (as before)
+            x2, J2, e2, st2 = fixed_mu(args, x, mu, n_nodes, None, pre=200)
+            if st2 == "converged" and math.isfinite(e2) and x2[0] >= 0.0:
+                x1, J1, e, st, valid = x2, J2, e2, st2, True
+        scan.append((x1, e, valid))
+        if valid and x1[1] > 1e-9:
+            x, J, pre = x1, J1, 0
+    return scan
+
+
+def solve(q, model, grid, n_nodes, warm=None):
+    """One 1RSB point of the hard quantizer ``q``: ``(record dict, warm token)``."""
+    rs, rs_part = _rs_part(q, model)
+    args = (np.asarray(q.levels, dtype=np.float64), np.asarray(q.thresholds, dtype=np.float64), model)
+    if warm is not None:
+        res = point(args, warm[0], warm[1], n_nodes)
+        if _maximum(res):  # beyond the grid's mu range: the stationary point, flagged (no cold rescan)
+            status = res["status"] if grid[0] <= res["mu"] <= grid[-1] else "mu_at_edge"
+            return _record(res, q, model, rs_part, status), (res["v"], res["J"])
+    if not rs.converged:
+        return failed(rs_part, "diverged"), None
+    start = (rs.chi, 0.3 * min(rs.Q, 2.0 * rs.eg), rs.Q, rs.m)
+    scan = _scan(args, start, grid, n_nodes)
+    good = [i for i, s in enumerate(scan) if s[2]]
+    if not good:
+        return failed(rs_part, "diverged"), None
+    best = max(good, key=lambda i: scan[i][1])
+    lo, hi = grid[max(best - 1, 0)], grid[min(best + 1, len(grid) - 1)]
+    at_edge = best in (0, len(grid) - 1) or not (scan[best - 1][2] and scan[best + 1][2])
+    v0 = np.append(scan[best][0], math.log(grid[best]))
+    res = point(args, v0, None, n_nodes)
+    if not _good(res, lo, hi) or res["out"][OUT_ENERGY] < scan[best][1] - 1e-12:
+        if at_edge and res is not None and res["v"][0] >= 0.0:
+            token = (res["v"], res["J"]) if _maximum(res) else None
+            return _record(res, q, model, rs_part, "mu_at_edge"), token
+        return failed(rs_part, "mu_at_edge" if at_edge else "max_iter"), None
+    status = "mu_at_edge" if at_edge else res["status"]
+    return _record(res, q, model, rs_part, status), (res["v"], res["J"])

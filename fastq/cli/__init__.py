@@ -49,10 +49,24 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     _say_notes_on_stderr(args.command)
     _COMMAND[0] = args.command
-    _hear_sigint()
+    global _SIGINT_SEEN
+    _SIGINT_SEEN = False
+    _EXITING.clear()
+    previous = _hear_sigint()
     # loky's resource tracker (a child process) warns about its semaphores after a Ctrl-C; the
     # one line printed below is the message, so silence that child's warning
     os.environ.setdefault("PYTHONWARNINGS", "ignore::UserWarning:joblib.externals.loky.backend.resource_tracker")
+    try:
+        return _handle(args)
+    finally:  # called in-process (tests, scripts): leave the caller's SIGINT handling as it was
+        if _WATCHDOG:
+            _WATCHDOG.pop().cancel()
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _handle(args) -> int:
+    """Run the parsed command; input errors, a closed pipe and Ctrl-C become their exit codes."""
     try:
         return _run(args)
     except FastqInputError as exc:
@@ -68,7 +82,7 @@ def main(argv=None) -> int:
             time.sleep(STOP_WITHIN_S)
         _EXITING.set()
         print(interrupted_message(args.command), file=sys.stderr)
-        if threading.active_count() > 1:
+        if _SIGINT_SEEN and threading.active_count() > 1:
             # worker threads may still be inside a nogil kernel; tearing the interpreter down
             # under them can crash it.  Finished work is already on disk (written atomically by
             # this thread), so leave at once with the interrupt's exit code.
@@ -111,6 +125,7 @@ def _run(args) -> int:
 
 _SIGINT_SEEN = False
 _EXITING = threading.Event()
+_WATCHDOG: list = []
 _COMMAND = ["fastq"]
 #: after Ctrl-C, the most time the command may take to stop on its own before it is ended
 STOP_WITHIN_S = 3.0
@@ -150,15 +165,20 @@ def _note_sigint(signum, frame):
         timer = threading.Timer(STOP_WITHIN_S, _force_exit)
         timer.daemon = True
         timer.start()
+        _WATCHDOG.append(timer)
     if _inside_compiler(frame):
         return
     signal.default_int_handler(signum, frame)
 
 
-def _hear_sigint() -> None:
+def _hear_sigint():
+    """Install :func:`_note_sigint` (only over Python's default handler, in the main thread);
+    returns the handler it replaced, or None when it installed nothing.
+    """
     if threading.current_thread() is threading.main_thread() and \
             signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-        signal.signal(signal.SIGINT, _note_sigint)
+        return signal.signal(signal.SIGINT, _note_sigint)
+    return None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from .. import _validate as V
 from ..limits import check_seconds
 from ..parallel import show_progress
 from . import _common as C
 from . import _options as O
+from ._exit import DEGENERATE
 
 
 def register(sub):
@@ -120,4 +122,8 @@ def run(args) -> int:
         print(to_json(out, indent=None))
     else:
         C.emit(out, False, title="routed copies vs baselines (mean +- standard error over seeds)")
+    if res.status == "chance_level":
+        print("fastq routing: every test error is at chance level: nothing was learned (is --lr too "
+              "large or the training too short?)", file=sys.stderr)
+        return DEGENERATE
     return 0 if res.converged else 3

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 
 import numpy as np
 
@@ -121,7 +122,7 @@ def run_ste(args) -> int:
     if args.lr is None:
         raise V.FastqInputError("lr must be given, in (0, 2) (got nothing)")
     eta = V.in_range("lr", args.lr, 0.0, 2.0, lo_open=True, hi_open=True)
-    sigma = V.nonnegative("sigma", args.sigma)
+    sigma = V.in_range("sigma", args.sigma, 0.0, 1e3)
     rho = V.positive("rho", args.rho)
     tau_max = V.positive("tau_max", args.tau_max)
     dtau = tau_max / 50.0 if args.dtau is None else V.positive("dtau", args.dtau)
@@ -169,9 +170,12 @@ def run_ste(args) -> int:
                            progress=show_progress(args.json))
         out.update({"n": n, "runs": runs, "seed": seed, "tau_sim": sim.tau, "eg_sim": sim.eg,
                     "eg_sim_se": sim.eg_se, "m_sim": sim.m, "bin_fraction_sim": sim.bin_fraction})
+    unnormalized = st.converged and abs(float(np.sum(st.bin_fraction)) - 1.0) > 1e-6
+    code = 3 if not st.converged else (1 if unnormalized else 0)
     if args.json:
+        out["status"] = "not_converged" if not st.converged else ("masses_not_normalized" if unnormalized else "ok")
         C.emit(out, True)
-        return 0 if st.converged else 3
+        return code
     print(f"STE training, hard {q.scheme} quantizer n_p={q.n_p} (b={q.bits:.3g}), omega={q.omega:g}, "
           f"eta={eta:g}, sigma={sigma:g}, rho={rho:g}")
     inputs = "unquantized" if psi is None else f"{psi.scheme} n_p={psi.n_p}, omega={psi.omega:g}"
@@ -179,6 +183,9 @@ def run_ste(args) -> int:
     print(f"  eg_stationary    {st.eg:.8g}   (unquantized sigma^2/(2-eta) = {st.eg_unquantized:.8g}, "
           f"deviation {st.deviation:+.4g}; float weights, same inputs: {st.eg_float_weights:.6g})")
     print(f"  bins stationary  {np.array2string(st.bin_fraction, precision=4)}")
+    if unnormalized:
+        print(f"  WARNING          the stationary bin masses sum to {float(np.sum(st.bin_fraction)):.6g}, "
+              "not 1: the quadrature did not resolve this teacher law", file=sys.stderr)
     header = "  tau        Eg mean field" + ("   Eg simulation (+- s.e.)" if args.n is not None else "")
     print(header)
     show = np.unique(np.linspace(0, out["tau"].size - 1, 11).round().astype(int))
@@ -189,4 +196,4 @@ def run_ste(args) -> int:
             j = int(np.argmin(np.abs(sim.tau - t)))
             line += f"        {sim.eg[j]:.6f} +- {sim.eg_se[j]:.6f}"
         print(line)
-    return 0 if st.converged else 3
+    return code

@@ -103,6 +103,17 @@ class RoutingComparisonResult:
                 "params": self.params}
 
 
+def _at_chance(vals: dict, dataset: str) -> bool:
+    """True when every test error is at chance level (0.5 for the +-1 teacher, 0.9 for the ten
+    digits) within three standard errors and 0.01: nothing was learned (e.g. a learning rate so
+    large that training diverged to noise), which a result must say rather than report as fine.
+    """
+    chance = 0.9 if dataset == "digits" else 0.5
+    egs = [(v, vals.get(f"{k}_se") or 0.0) for k, v in vals.items()
+           if k.startswith("eg_") and not k.endswith("_se") and isinstance(v, float)]
+    return bool(egs) and all(v >= chance - 3.0 * se - 0.01 for v, se in egs)
+
+
 def baselines(s: RoutingSetup, coupling: float) -> dict:
     """The settings of a comparison at ``s``'s last alpha (routed first)."""
     alpha = s.alphas[-1]
@@ -167,6 +178,8 @@ def route_compare(setup: RoutingSetup | None = None, *, runs=8, seed=0, elastic_
     vals = _summaries(res, s.finite)
     ok = all(np.isfinite(r["eg"]).all() for r in out)
     st = "converged" if ok else "diverged"
+    if ok and _at_chance(vals, s.dataset):
+        st = "chance_level"
     prm = {**settings["routed"].to_dict(), "elastic_gamma": g, "seed_entropy": str(root.entropy)}
     return RoutingComparisonResult(vals, st, ok, runs, prm)
 

@@ -105,5 +105,5 @@ def _model(input_quantizer, init_std, teacher_value, rho) -> STEModel:
     c1, c2 = input_moments(psi)
     s0 = V.nonnegative("init_std", init_std)
     if teacher_value is not None:
-        teacher_value = V._as_float("teacher_value", teacher_value)
+        teacher_value = V.in_range("teacher_value", teacher_value, -1e3, 1e3)
     return STEModel(c1, c2, psi, s0, teacher_value, rho)

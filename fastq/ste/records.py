@@ -21,11 +21,17 @@ def _check_quantizer(quantizer) -> Quantizer:
     return quantizer
 
 
+#: largest noise level and teacher scale, in units of the weights: beyond them the stationary
+#: law spreads over so many bin widths that the solvers grind for minutes on a meaningless Eg
+#: (the quantized model is then pure noise); measured: sigma 1e3 takes ~5 s, 1e5 did not finish
+MAX_SIGMA, MAX_TEACHER = 1e3, 1e3
+
+
 def _check_common(quantizer, eta, sigma, rho):
     q = _check_quantizer(quantizer)
     eta = V.in_range("eta", eta, 0.0, 2.0, lo_open=True, hi_open=True)
-    sigma = V.nonnegative("sigma", sigma)
-    rho = V.positive("rho", rho)
+    sigma = V.in_range("sigma", sigma, 0.0, MAX_SIGMA)
+    rho = V.in_range("rho", rho, 0.0, MAX_TEACHER ** 2, lo_open=True)
     return q, eta, sigma, rho
 
 

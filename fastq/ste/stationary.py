@@ -23,7 +23,11 @@ def _stationary_quadrature(q, rho, per_piece, ratio=1.0):
     occupation switches), weights times 2 N(w0; 0, rho).
     """
     edge = q.omega / ratio
-    pts = np.concatenate([[0.0, edge], q.levels / ratio, q.thresholds / ratio])
+    # also split on the teacher's own scale, so that a law much narrower than the bins (small
+    # rho) is resolved: without these points a narrow Gaussian falls between nodes and the bin
+    # masses no longer add up to one
+    scale = math.sqrt(rho) * np.array([0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0])
+    pts = np.concatenate([[0.0, edge], q.levels / ratio, q.thresholds / ratio, scale])
     pts = np.unique(pts[(pts >= 0.0) & (pts <= edge)])
     nodes, w = gauss_legendre(pts[:-1], pts[1:], per_piece)
     w = w * 2.0 * np.exp(-0.5 * nodes * nodes / rho) / math.sqrt(2.0 * math.pi * rho)

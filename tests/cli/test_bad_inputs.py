@@ -209,6 +209,12 @@ CASES = [
     # --- ste
     (["ste", "--format", "nf3", "--omega", "2", "--lr", "0.5", "--sigma", "0.1"], "format"),
     ([*STE, "--lr", "2"], "lr"),
+    ([*STE[:-1], "1e5"], "sigma"),
+    ([*STE, "--teacher", "constant:1e308"], "teacher"),
+    ([*STE, "--teacher", "constant:1e6"], "teacher_value"),
+    ([*STE, "--rho", "1e300"], "rho"),
+    (["rs", "--bits", "2", "--omega", "1e308", *M], "omega"),
+    (["ridge", "--alpha", "1e300", "--sigma", "0", "--lam", "0"], "alpha"),
     ([*STE, "--lr", "0"], "lr"),
     (["ste", "--bits", "2", "--omega", "2", "--sigma", "0.1"], "lr"),
     ([*STE, "--tau-max", "0"], "tau_max"),

@@ -87,3 +87,15 @@ def test_every_help_lists_the_exit_codes():
     for name, p in sub.choices.items():
         text = p.format_help()
         assert "exit codes: 0 ok" in text and "130 interrupted" in text, name
+
+
+def test_routing_at_chance_level_is_a_status_with_exit_1(capsys):
+    import json
+
+    from fastq.cli import main
+
+    rc = main(["routing", "--model", "committee", "--lr", "1e6", "--runs", "2", "--n", "50", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert rc == 1 and out["status"] == "chance_level"
+    rc = main(["routing", "--model", "committee", "--runs", "2", "--n", "50", "--json"])
+    assert rc == 0 and json.loads(capsys.readouterr().out)["status"] == "converged"

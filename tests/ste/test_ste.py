@@ -278,3 +278,17 @@ def test_cli_errors(capsys):
         main(["ste", "--bits", "2", "--omega", "1.5", "--lr", "0.5", "--sigma", "0.3",
               "--edge-width", "0.1"])
     assert e.value.code == 2
+
+
+@pytest.mark.parametrize("rho", [1.0, 1e-3, 1e-6, 1e-12])
+def test_stationary_bin_masses_sum_to_one_for_narrow_teachers(rho):
+    """A teacher law much narrower than the bins must still be integrated exactly: the quadrature
+    splits on the teacher's scale (it once gave masses summing to 0.27 at rho = 1e-6, 0 below)."""
+    import fastq
+
+    st = fastq.ste_stationary(fastq.Quantizer.uniform(2, 2.0), 0.5, 0.1, rho)
+    assert st.converged
+    assert abs(st.bin_fraction.sum() - 1.0) < 1e-9
+    # the narrow teacher sits in the middle bin, so nearly every weight does too
+    if rho <= 1e-6:
+        assert st.bin_fraction[1] > 0.99

@@ -83,7 +83,7 @@ def register(sub):
     e.add_argument("--chunk-size", type=C._float, default=10,
                    help="models per task and per checkpoint file, integer in [1, 1000] (default: 10)")
     e.add_argument("--no-resume", action="store_true", help="recompute instead of reusing finished chunks")
-    e.add_argument("--out", default="fastq-qat", metavar="DIR", help="output directory (default: fastq-qat)")
+    e.add_argument("--out", default="fastq-out/qat", metavar="DIR", help="output directory (default: fastq-out/qat)")
     C.add_json_arg(p)
     p.set_defaults(func=run)
 

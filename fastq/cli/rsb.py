@@ -1,9 +1,16 @@
 """``fastq rsb``: the zero-temperature 1RSB ground state beside the RS one (docs/rsb.md)."""
 from __future__ import annotations
 
+import sys
+
+from ..limits import _human_seconds, check_seconds
 from ..replica import solve_rsb
+from ..studies.rsb_grid import rsb_seconds
 from . import _common as C
 from . import _options as O
+
+#: warm-grid-point equivalents of one cold 1RSB solve (a 16-point mu scan, then the joint solve)
+_COLD_POINTS = 40
 
 
 def register(sub):
@@ -15,6 +22,7 @@ def register(sub):
                                    "the order parameters and the RS values.")
     O.add_quantizer_args(p, edge_width=False)
     O.add_model_args(p)
+    O.add_limits_arg(p)
     C.add_json_arg(p)
     p.set_defaults(func=run_rsb)
 
@@ -24,6 +32,12 @@ def run_rsb(args) -> int:
     alpha, sigma, lam, rho = O.model_from_args(args)
     args.edge_width = 0.0
     q = O.quantizer_from_args(args)
+    # a cold solve scans mu and then solves jointly: about as much as 40 warm grid points
+    seconds = rsb_seconds([q.n_p], _COLD_POINTS)
+    check_seconds(f"the 1RSB solve at {q.n_p + 1} levels", seconds, allow_large=args.allow_large)
+    if seconds > 10 and not args.json:
+        print(f"fastq rsb: about {_human_seconds(seconds)} of compute for {q.n_p + 1} levels",
+              file=sys.stderr)
     r = solve_rsb(q, alpha, sigma, lam, rho)
     d = r.to_dict()
     d.update({"scheme": q.scheme, "n_p": q.n_p, "bits": q.bits, "omega": q.omega,

@@ -1,6 +1,6 @@
 """``fastq ste``: online STE training -- stationary Eg, mean-field trajectory, optional simulation.
 
-The STE model uses the *hard* quantizer (THEORY section 9), so this command has no
+The STE model uses the *hard* quantizer (docs/ste.md), so this command has no
 ``--edge-width`` option (argparse rejects it); the quantizer options are otherwise the shared ones.
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ def register(sub):
     p = sub.add_parser(
         "ste", help="learning dynamics of online STE training (mean field, stationary Eg, simulation)",
         description="Online SGD with the straight-through estimator for the hard-quantized student "
-                    "(THEORY section 9): the stationary Eg against the unquantized sigma^2/(2 - eta), "
+                    "(docs/ste.md): the stationary Eg against the unquantized sigma^2/(2 - eta), "
                     "the mean-field (Fokker-Planck) trajectory Eg(tau), tau = t/N, and with --n a "
                     "finite-N simulation averaged over runs with standard errors. The quantizer is "
                     "the hard one (edge width 0); there is no --edge-width option.")
@@ -38,7 +38,7 @@ def register(sub):
                    help="training time tau = steps / N to follow (> 0) (default: 10)")
     m.add_argument("--dtau", type=C._float, default=None, metavar="DT",
                    help="recording resolution in tau (default: tau_max / 50)")
-    i = p.add_argument_group("data and start (THEORY 9b)")
+    i = p.add_argument_group("data and start (docs/ste.md, quantized inputs)")
     i.add_argument("--input-scheme", choices=("uniform", "log"), default="uniform",
                    help="input quantizer scheme (default: uniform)")
     ex = i.add_mutually_exclusive_group()

@@ -215,6 +215,7 @@ CASES = [
     ([*STE, "--rho", "1e300"], "rho"),
     (["rs", "--bits", "2", "--omega", "1e308", *M], "omega"),
     (["ridge", "--alpha", "1e300", "--sigma", "0", "--lam", "0"], "alpha"),
+    (["rsb", "--n-p", "2000", "--omega", "1", *M], "limit"),
     ([*STE, "--lr", "0"], "lr"),
     (["ste", "--bits", "2", "--omega", "2", "--sigma", "0.1"], "lr"),
     ([*STE, "--tau-max", "0"], "tau_max"),

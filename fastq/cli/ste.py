@@ -176,6 +176,12 @@ def run_ste(args) -> int:
         out["status"] = "not_converged" if not st.converged else ("masses_not_normalized" if unnormalized else "ok")
         C.emit(out, True)
         return code
+    _print_text(args, q, psi, eta, sigma, rho, st, out, sim if args.n is not None else None, unnormalized)
+    return code
+
+
+def _print_text(args, q, psi, eta, sigma, rho, st, out, sim, unnormalized) -> None:
+    """The human-readable report of ``fastq ste`` (the JSON holds the same numbers)."""
     print(f"STE training, hard {q.scheme} quantizer n_p={q.n_p} (b={q.bits:.3g}), omega={q.omega:g}, "
           f"eta={eta:g}, sigma={sigma:g}, rho={rho:g}")
     inputs = "unquantized" if psi is None else f"{psi.scheme} n_p={psi.n_p}, omega={psi.omega:g}"
@@ -186,14 +192,13 @@ def run_ste(args) -> int:
     if unnormalized:
         print(f"  WARNING          the stationary bin masses sum to {float(np.sum(st.bin_fraction)):.6g}, "
               "not 1: the quadrature did not resolve this teacher law", file=sys.stderr)
-    header = "  tau        Eg mean field" + ("   Eg simulation (+- s.e.)" if args.n is not None else "")
+    header = "  tau        Eg mean field" + ("   Eg simulation (+- s.e.)" if sim is not None else "")
     print(header)
     show = np.unique(np.linspace(0, out["tau"].size - 1, 11).round().astype(int))
     for i in show:
         t = out["tau"][i]
         line = f"  {t:<9.4g}  {out['eg_mean_field'][i]:.6f}"
-        if args.n is not None:
+        if sim is not None:
             j = int(np.argmin(np.abs(sim.tau - t)))
             line += f"        {sim.eg[j]:.6f} +- {sim.eg_se[j]:.6f}"
         print(line)
-    return code

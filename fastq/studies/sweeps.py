@@ -248,9 +248,7 @@ def sweep(scheme: str = "uniform", *, n_p=None, bits=None, omega, alpha, sigma, 
     """
     check_theory(theory)
     scheme, n_p, bits, shape_opts = _level_shape(scheme, n_p, bits)
-    if theory != "rs" and shape_opts:
-        raise V.FastqInputError("theory 1rsb/auto grids take the uniform and log schemes; for a named "
-                                "format or a custom level set solve points with fastq.solve_rsb")
+    _check_theory_shape(theory, shape_opts)
     coords, fixed = _validate(scheme, n_p, bits, omega, alpha, sigma, lam, rho, edge_width)
     options = _solver_options(tol, max_iter, continuation, check_direction, predictor)
     options.update(shape_opts, edge_convention=_check_convention(edge_convention, coords, fixed, shape_opts))
@@ -285,6 +283,12 @@ def _assemble(run, chunks, lines, shape, scheme, dims, coords, fixed, options, b
     return SweepResult(scheme=scheme, dims=dims, coords=coords, fixed=fixed, data=data, options=options,
                        n_computed=n_computed, n_reused=len(lines) * line_len - n_computed,
                        extra_coords=extra, checkpoint_folder=run.folder)
+
+
+def _check_theory_shape(theory, shape_opts) -> None:
+    if theory != "rs" and shape_opts:
+        raise V.FastqInputError("theory 1rsb/auto grids take the uniform and log schemes; for a named "
+                                "format or a custom level set solve points with fastq.solve_rsb")
 
 
 def _cut(items, size):

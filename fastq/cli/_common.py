@@ -82,11 +82,13 @@ def prepare_out(text, name: str = "out") -> Path:
     if text is None or not str(text).strip():
         raise V.FastqInputError(f"{name} must be a non-empty directory path (got {text!r})")
     path = Path(str(text))
-    too_long = [part for part in path.parts if len(part.encode()) > _NAME_MAX]
-    if too_long or len(str(path.absolute()).encode()) > _PATH_MAX:
-        raise V.FastqInputError(f"{name} must be a path with names of at most {_NAME_MAX} bytes and "
-                                f"{_PATH_MAX} bytes in all (got a name of {max(map(len, path.parts))} "
-                                f"characters, {len(str(path.absolute()))} in all)")
+    longest = max((len(part.encode()) for part in path.parts), default=0)
+    if longest > _NAME_MAX:
+        raise V.FastqInputError(f"{name} must be a path whose every name is at most {_NAME_MAX} bytes "
+                                f"(got a name of {longest} bytes)")
+    if len(str(path.absolute()).encode()) > _PATH_MAX:
+        raise V.FastqInputError(f"{name} must be a path of at most {_PATH_MAX} bytes in all "
+                                f"(got {len(str(path.absolute()).encode())})")
     try:
         is_file = path.exists() and not path.is_dir()
     except OSError as exc:

@@ -132,13 +132,15 @@ STOP_WITHIN_S = 3.0
 
 
 def _inside_compiler(frame) -> bool:
-    """True when ``frame`` (or a caller) is Numba's or LLVM's compiler, where an exception raised
-    by a signal handler is swallowed by a ctypes callback instead of stopping the command.
+    """True when ``frame`` (or a caller) is a Python callback of LLVM (llvmlite) during compilation,
+    where an exception raised by a signal handler is swallowed by ctypes instead of stopping the
+    command.  Anywhere else, Numba's own Python code included, the KeyboardInterrupt propagates
+    (and an error it causes there is turned back into the interrupt by :func:`_run`).
     """
     depth = 0
     while frame is not None and depth < 60:
         name = frame.f_code.co_filename.replace("\\", "/")
-        if "/llvmlite/" in name or "/numba/core/" in name:
+        if "/llvmlite/" in name:
             return True
         frame, depth = frame.f_back, depth + 1
     return False

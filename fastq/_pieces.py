@@ -69,7 +69,8 @@ def _ramp_ends(thresholds, eps):
 def _ramp_sum(w, lo, hi, levels, thresholds, eps):
     """``(phi_eps(w), phi_eps'(w))`` given the ramps ``k < lo`` fully on and ``lo <= k < hi``
     partly on: ``levels[lo] + sum_k D_k clip((w - t_k)/eps + 1/2, 0, 1)`` and ``sum_k D_k / eps``.
-    The one place the ramp shape is written (pointwise kernels and the piece table use it).
+    Used by the piece table; the per-weight kernel ``_phi_dphi`` writes the same sum out (measured
+    faster there).
     """
     val = levels[lo]
     s = 0.0

@@ -42,7 +42,7 @@ def _fit_titles(fig) -> None:
     """
     import textwrap
 
-    fig.canvas.draw()  # lays the figure out, so the extents below are final
+    fig.draw_without_rendering()  # lays the figure out (no pixels), so the extents below are final
     renderer = fig.canvas.get_renderer()
     for ax in fig.axes:
         title = ax.title

@@ -160,6 +160,16 @@ class Workspace:
 
 
 # ----------------------------------------------------------------------------- validation
+def _check_training(spec: MLPSpec, X, y, epochs, batch, lr, momentum, weight_decay):
+    """The data and the settings of one training run, checked (shared by QAT and its noise twin):
+    epochs in [1, 10000], batch in [1, n], lr in (0, 10], momentum in [0, 1), weight_decay >= 0.
+    """
+    X, y = _check_data(spec, X, y)
+    return (X, y, V.integer("epochs", epochs, 1, 10_000), V.integer("batch", batch, 1, X.shape[0]),
+            V.in_range("lr", lr, 0.0, 10.0, lo_open=True), V.in_range("momentum", momentum, 0.0, 1.0, hi_open=True),
+            V.nonnegative("weight_decay", weight_decay))
+
+
 def _check_data(spec: MLPSpec, X, y):
     X = np.ascontiguousarray(V.float_array("X", X, finite=False))
     yf = V.float_array("y", y)
@@ -304,12 +314,8 @@ def train(spec: MLPSpec, X, y, *, epochs: int, batch: int, lr: float, momentum: 
     """
     from ..synthetic import spawn_seeds
 
-    X, y = _check_data(spec, X, y)
-    epochs = V.integer("epochs", epochs, 1, 10_000)
-    batch = V.integer("batch", batch, 1, X.shape[0])
-    lr = V.in_range("lr", lr, 0.0, 10.0, lo_open=True)
-    momentum = V.in_range("momentum", momentum, 0.0, 1.0, hi_open=True)
-    weight_decay = V.nonnegative("weight_decay", weight_decay)
+    X, y, epochs, batch, lr, momentum, weight_decay = _check_training(spec, X, y, epochs, batch, lr, momentum,
+                                                                      weight_decay)
     s_init, s_order = spawn_seeds(seed, 2)
     theta = init_params(spec, s_init) if theta0 is None else _check_theta(spec, theta0, "theta0").copy()
     init = theta.copy()

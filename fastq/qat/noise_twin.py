@@ -24,7 +24,7 @@ import numpy as np
 
 from .. import _validate as V
 from . import _noise_kernels as NK
-from .mlp import MLPSpec, Workspace, _check_data, _check_theta, init_params, training_order
+from .mlp import MLPSpec, Workspace, _check_theta, _check_training, init_params, training_order
 
 
 def _need_bits(spec: MLPSpec):
@@ -88,12 +88,8 @@ def train_noise_twin(spec: MLPSpec, X, y, *, epochs: int, batch: int, lr: float,
     from ..synthetic import spawn_seeds
 
     _need_bits(spec)
-    X, y = _check_data(spec, X, y)
-    epochs = V.integer("epochs", epochs, 1, 10_000)
-    batch = V.integer("batch", batch, 1, X.shape[0])
-    lr = V.in_range("lr", lr, 0.0, 10.0, lo_open=True)
-    momentum = V.in_range("momentum", momentum, 0.0, 1.0, hi_open=True)
-    weight_decay = V.nonnegative("weight_decay", weight_decay)
+    X, y, epochs, batch, lr, momentum, weight_decay = _check_training(spec, X, y, epochs, batch, lr, momentum,
+                                                                      weight_decay)
     s_init, s_order, s_noise = spawn_seeds(seed, 3)
     theta = init_params(spec, s_init)
     init = theta.copy()

@@ -80,17 +80,32 @@ def _solve(breaks, value, slope, centre, thresholds, jumps, eps, alpha, sigma, l
 
     ``out`` (length ``N_SOLVE``) receives the slots of :mod:`fastq.replica._layout`: the map's
     quantities at the returned point, the number of map evaluations, the status code and the
-    final scaled residual.  The loop is kept in one function (about 90 lines) because its state
-    -- iterate, residual, damping, Anderson history, stagnation mark -- is shared by every branch.
+    final scaled residual.
+    """
+    mem = max(anderson_m, 1)
+    hist = np.zeros(2, dtype=np.int64)
+    _solve_hist(breaks, value, slope, centre, thresholds, jumps, eps, alpha, sigma, lam, rho, chi0, eg0, tol,
+                max_iter, anderson_m, beta0, np.zeros((2, mem)), np.zeros((2, mem)), hist, out)
+
+
+@njit
+def _solve_hist(breaks, value, slope, centre, thresholds, jumps, eps, alpha, sigma, lam, rho,
+                chi0, eg0, tol, max_iter, anderson_m, beta0, dX, dF, hist, out):
+    """:func:`_solve` with the Anderson history passed in and handed back: ``dX``, ``dF``
+    (2 x max(anderson_m, 1)) hold the last differences of iterates and residuals, ``hist`` =
+    ``(count, next slot)``.  A continuation passes on the history of the previous point's solve,
+    a secant estimate of the residual's Jacobian there, so that the first step at a nearby point
+    is already a quasi-Newton step (the safeguard rejects it if it does not reduce the residual);
+    ``hist = (0, 0)`` is a fresh start.  The loop is kept in one function (about 90 lines)
+    because its state -- iterate, residual, damping, Anderson history, stagnation mark -- is
+    shared by every branch.
     """
     buf = np.empty(N_MAP)
     f = np.empty(2)
     fn = np.empty(2)
     mem = max(anderson_m, 1)
-    dX = np.zeros((2, mem))
-    dF = np.zeros((2, mem))
-    nh = 0
-    head = 0
+    nh = hist[0] if anderson_m > 0 else 0
+    head = hist[1] if nh > 0 else 0  # columns 0..nh-1 are the valid ones until the ring is full
     beta = beta0
     x0 = chi0
     x1 = eg0
@@ -119,6 +134,7 @@ def _solve(breaks, value, slope, centre, thresholds, jumps, eps, alpha, sigma, l
         elif aa_on and it - mark_it > _AA_PATIENCE:
             aa_on = False
             nh = 0
+            head = 0
             beta = beta0
         used_aa = False
         if aa_on and nh > 0:
@@ -143,6 +159,7 @@ def _solve(breaks, value, slope, centre, thresholds, jumps, eps, alpha, sigma, l
                 # the plain step left the region where the map is finite: shorten it
                 beta = max(0.25 * beta, _BETA_MIN)
                 nh = 0
+                head = 0
                 continue
             status = DIVERGED
             x0 = p0
@@ -182,3 +199,5 @@ def _solve(breaks, value, slope, centre, thresholds, jumps, eps, alpha, sigma, l
     out[ITERATIONS] = it
     out[STATUS] = status
     out[RESIDUAL] = res
+    hist[0] = nh if aa_on else 0
+    hist[1] = head

@@ -16,16 +16,23 @@ from .._pieces import _piece_table
 from .._status import CONVERGED
 from ..quantizers import _levels
 from ..replica._layout import CHI, EG, N_SOLVE, STATUS
-from ..replica._solver import _solve
+from ..replica._solver import _solve_hist
+
+#: Anderson memory of the grid solves (as ``solve_rs``'s default)
+_AA_M = 3
 
 
 @njit
-def _solve_one(log_scheme, base, base_th, n_p, omega, eps, jump, alpha, sigma, lam, rho, chi0, eg0, tol, max_iter, out):
+def _solve_one(log_scheme, base, base_th, n_p, omega, eps, jump, alpha, sigma, lam, rho, chi0, eg0, tol, max_iter, out,
+               hist=None):
     """One RS solve from grid parameters into ``out`` (one ``N_SOLVE`` row); ``jump`` selects the
     per-jump edge convention (``eps`` is then the ratio r; :mod:`fastq._jump`).  A non-empty
     ``base`` is a format's or custom set's shape (``Quantizer.base``): the levels are
     ``omega * base`` (``n_p`` and ``log_scheme`` unused), the thresholds ``omega * base_th`` if
     ``base_th`` is non-empty, else the midpoints -- the arithmetic of ``Quantizer`` itself.
+    ``hist``: the Anderson history of :func:`fastq.replica._solver._solve_hist` as one array
+    (rows 0-1 ``dX``, rows 2-3 ``dF``, row 4 ``(count, next slot)``), carried from the previous
+    point of a continuation; None for a fresh solve (what ``solve_rs`` does).
     """
     if base.shape[0] > 0:
         lv = omega * base
@@ -40,8 +47,15 @@ def _solve_one(log_scheme, base, base_th, n_p, omega, eps, jump, alpha, sigma, l
         breaks, value, slope, centre = _piece_table_jump(lv, th, eps)
     else:
         breaks, value, slope, centre = _piece_table(lv, th, eps)
-    _solve(breaks, value, slope, centre, th, jumps, eps, alpha, sigma, lam, rho, chi0, eg0, tol,
-           max_iter, 3, 1.0, out)
+    if hist is None:
+        hist = np.zeros((5, _AA_M))
+    state = np.empty(2, dtype=np.int64)
+    state[0] = int(hist[4, 0])
+    state[1] = int(hist[4, 1])
+    _solve_hist(breaks, value, slope, centre, th, jumps, eps, alpha, sigma, lam, rho, chi0, eg0, tol,
+                max_iter, _AA_M, 1.0, hist[0:2], hist[2:4], state, out)
+    hist[4, 0] = state[0]
+    hist[4, 1] = state[1]
 
 
 #: reverse-pass modes of :func:`_sweep_line`
@@ -69,34 +83,58 @@ def _same_point(a, b):
 
 
 @njit
+def _extrapolate(fwd, j, order):
+    """Predicted ``(chi, eg)`` at point ``j`` from the converged rows before it (index spacing):
+    linear from j - 2, j - 1 (``order`` 1, or 2 without a third converged row), quadratic from
+    j - 3, j - 2, j - 1 (``order`` 2) where the line is smooth there -- the second difference at
+    most half the first in both unknowns; at a kink the quadratic term would overshoot, and the
+    linear prediction is used.
+    """
+    c1 = fwd[j - 1, CHI]
+    e1 = fwd[j - 1, EG]
+    dc = c1 - fwd[j - 2, CHI]
+    de = e1 - fwd[j - 2, EG]
+    if order >= 2 and j >= 3 and fwd[j - 3, STATUS] == CONVERGED:
+        d2c = dc - (fwd[j - 2, CHI] - fwd[j - 3, CHI])
+        d2e = de - (fwd[j - 2, EG] - fwd[j - 3, EG])
+        if abs(d2c) <= 0.5 * abs(dc) and abs(d2e) <= 0.5 * abs(de):
+            return c1 + dc + d2c, e1 + de + d2e
+    return c1 + dc, e1 + de
+
+
+@njit
 def _forward(log_scheme, base, base_th, n_p, omega, eps, jump, alpha, sigma, lam, rho, tol, max_iter, continuation,
-             secant, fwd):
-    """The forward pass: point j starts from the converged solution at j - 1 (``continuation``;
-    with ``secant`` extrapolated linearly from j - 2 and j - 1 when both converged), otherwise
-    from the uninformed start ``(1, (rho + sigma^2) / 2)``.  A start from a prediction that does
-    not converge is retried from the previous solution.
+             order, fwd):
+    """The forward pass: point j starts from the converged solution at j - 1 (``continuation``),
+    extrapolated from the rows before it when ``order`` is 1 (linear) or 2 (quadratic where
+    smooth; :func:`_extrapolate`), otherwise from the uninformed start ``(1, (rho + sigma^2) / 2)``.
+    A start from a prediction that does not converge is retried from the previous solution.
     """
     n = n_p.shape[0]
     buf = np.empty(N_SOLVE)
+    hist = np.zeros((5, _AA_M))
     for j in range(n):
         c0 = 1.0
         e0 = 0.5 * (rho[j] + sigma[j] * sigma[j])
         predicted = False
-        if continuation and j >= 1 and fwd[j - 1, STATUS] == CONVERGED:
+        warm = continuation and j >= 1 and fwd[j - 1, STATUS] == CONVERGED
+        if not warm:
+            hist[4, 0] = 0.0  # a fresh start has no history
+        if warm:
             c0 = fwd[j - 1, CHI]
             e0 = fwd[j - 1, EG]
-            if secant and j >= 2 and fwd[j - 2, STATUS] == CONVERGED:
-                cp = 2.0 * c0 - fwd[j - 2, CHI]
-                ep = 2.0 * e0 - fwd[j - 2, EG]
+            if order >= 1 and j >= 2 and fwd[j - 2, STATUS] == CONVERGED:
+                cp, ep = _extrapolate(fwd, j, order)
                 if cp >= 0.0 and ep > 0.0:
                     c0 = cp
                     e0 = ep
                     predicted = True
         _solve_one(log_scheme, base, base_th, n_p[j], omega[j], eps[j], jump, alpha[j], sigma[j], lam[j], rho[j],
-                   c0, e0, tol, max_iter, buf)
+                   c0, e0, tol, max_iter, buf, hist)
         if predicted and buf[STATUS] != CONVERGED:
+            hist[4, 0] = 0.0
             _solve_one(log_scheme, base, base_th, n_p[j], omega[j], eps[j], jump, alpha[j], sigma[j], lam[j], rho[j],
-                       fwd[j - 1, CHI], fwd[j - 1, EG], tol, max_iter, buf)
+                       fwd[j - 1, CHI], fwd[j - 1, EG], tol, max_iter, buf, hist)
         fwd[j, :] = buf
 
 
@@ -127,7 +165,7 @@ def _reverse_from(j0, c0, e0, log_scheme, base, base_th, n_p, omega, eps, jump, 
 
 @njit
 def _sweep_line(log_scheme, base, base_th, n_p, omega, eps, jump, alpha, sigma, lam, rho, tol, max_iter, continuation,
-                reverse, secant, fwd, rev):
+                reverse, order, fwd, rev):
     """Solve one line of points (parameter arrays of equal length ``n``); ``fwd``/``rev``
     (n x N_SOLVE) receive the ``_solve`` output rows (slots of :mod:`fastq.replica._layout`).
 
@@ -148,7 +186,7 @@ def _sweep_line(log_scheme, base, base_th, n_p, omega, eps, jump, alpha, sigma, 
     """
     n = n_p.shape[0]
     _forward(log_scheme, base, base_th, n_p, omega, eps, jump, alpha, sigma, lam, rho, tol, max_iter, continuation,
-             secant, fwd)
+             order, fwd)
     if reverse == REVERSE_NONE or n < 2:
         return
     if reverse == REVERSE_FULL or not continuation:

@@ -127,6 +127,8 @@ def _line_params(spec, line_index):
     return p, n
 
 
+#: extrapolation order of each continuation predictor (kernel ``_extrapolate``)
+_PREDICTOR_ORDER = {"previous": 0, "secant": 1, "quadratic": 2}
 #: check_direction -> reverse mode of the kernel
 _REVERSE = {"none": REVERSE_NONE, "full": REVERSE_FULL, "targeted": REVERSE_TARGETED}
 
@@ -153,7 +155,7 @@ def _solve_line(spec, line_index):
     _sweep_line(spec["scheme"] == "log", base, base_th, p["n_p"], p["omega"], p["edge_width"],
                 spec["edge_convention"] == "jump", p["alpha"], p["sigma"],
                 p["lam"], p["rho"], spec["tol"], spec["max_iter"], spec["continuation"],
-                _REVERSE[spec["check_direction"]], spec["predictor"] == "secant", fwd, rev)
+                _REVERSE[spec["check_direction"]], _PREDICTOR_ORDER[spec["predictor"]], fwd, rev)
     return fwd, rev
 
 
@@ -191,7 +193,7 @@ def _combine(fwd, rev):
 # ----------------------------------------------------------------------------- public API
 def sweep(scheme: str = "uniform", *, n_p=None, bits=None, omega, alpha, sigma, lam, rho: float = 1.0,
           edge_width=DEFAULT_EDGE_WIDTH, edge_convention: str = "absolute", along: str | None = None,
-          continuation: bool = True, check_direction: bool | str = True, predictor: str = "secant",
+          continuation: bool = True, check_direction: bool | str = True, predictor: str = "quadratic",
           tol: float = 1e-12, max_iter: int = 10_000,
           n_jobs: int | None = 1, backend: str = "loky", scheduler: str | None = None,
           lines_per_chunk: int | None = None, checkpoint_dir=None, progress: bool = False,
@@ -228,9 +230,10 @@ def sweep(scheme: str = "uniform", *, n_p=None, bits=None, omega, alpha, sigma, 
         every grid checked, at a fraction of the cost).  "full": the whole line again from the
         other end (with ``continuation=False``: every point from a second start ``chi = 0``).
         False: no reverse pass.
-    predictor : {"secant", "previous"}
-        Start of each continuation step: the linear extrapolation of the two previous solutions
-        (default; fewer iterations) or the previous solution.
+    predictor : {"quadratic", "secant", "previous"}
+        Start of each continuation step: the quadratic extrapolation of the three previous
+        solutions where the line is smooth, else the linear one of the two previous (default;
+        fewest iterations), always the linear one ("secant"), or the previous solution.
     tol, max_iter, n_jobs, backend, scheduler : as in ``solve_rs``; :func:`fastq.parallel.parallel_map`.
     lines_per_chunk : int, optional
         Lines per task/checkpoint (default: about 16 chunks, at most ~4096 points each).
@@ -324,8 +327,8 @@ def _solver_options(tol, max_iter, continuation, check_direction, predictor):
     """The per-point solver options of a sweep, checked (also stored with the result)."""
     tol = V.in_range("tol", tol, 0.0, 1e-2, lo_open=True)
     max_iter = V.integer("max_iter", max_iter, 1)
-    if predictor not in ("secant", "previous"):
-        raise V.FastqInputError(f"predictor must be 'secant' or 'previous' (got {predictor!r})")
+    if predictor not in _PREDICTOR_ORDER:
+        raise V.FastqInputError(f"predictor must be 'quadratic', 'secant' or 'previous' (got {predictor!r})")
     return {"tol": tol, "max_iter": max_iter, "continuation": bool(continuation),
             "check_direction": _check_reverse(check_direction), "predictor": predictor}
 

@@ -175,3 +175,68 @@ def test_bad_input_rejected(kw, word):
         base.pop("n_p")
     with pytest.raises(FastqInputError, match=word):
         sweep("uniform", **base)
+
+
+def test_predictors_agree_and_quadratic_saves_iterations():
+    # a fine omega line (the 10^6 grid's step): every predictor reaches the same fixed points
+    # (to the 1e-12 residual amplified by 1/(1-L)); the higher the order the fewer map evaluations
+    kw = dict(n_p=[5, 64], omega=np.linspace(0.05, 10.0, 800), alpha=1.5, sigma=0.01, lam=0.0, edge_width=0.1)
+    runs = {p: sweep("uniform", predictor=p, **kw) for p in ("previous", "secant", "quadratic")}
+    for p, r in runs.items():
+        assert r["converged"].all(), p
+        assert r.options["predictor"] == p
+        np.testing.assert_allclose(r["eg"], runs["previous"]["eg"], rtol=1e-7, atol=1e-11, err_msg=p)
+    its = {p: int(r["iterations"].sum()) for p, r in runs.items()}
+    assert its["quadratic"] < its["secant"] < its["previous"], its
+
+
+def test_extrapolate_is_quadratic_where_smooth_and_linear_at_a_kink():
+    from fastq.replica._layout import CHI, EG, N_SOLVE, STATUS
+    from fastq.studies._sweep_kernels import _extrapolate
+    rows = np.zeros((4, N_SOLVE))
+    rows[:, STATUS] = 0
+    t = np.arange(4.0)
+    rows[:, CHI] = 1.0 + 0.1 * t + 0.01 * t ** 2   # smooth: exact for a quadratic
+    rows[:, EG] = 2.0 - 0.2 * t + 0.02 * t ** 2
+    c, e = _extrapolate(rows, 3, 2)
+    assert c == pytest.approx(1.0 + 0.3 + 0.09) and e == pytest.approx(2.0 - 0.6 + 0.18)
+    c1, e1 = _extrapolate(rows, 3, 1)
+    assert c1 == pytest.approx(2 * rows[2, CHI] - rows[1, CHI]) and e1 == pytest.approx(2 * rows[2, EG] - rows[1, EG])
+    rows[:, EG] = [1.0, 1.0, 1.0, 0.0]   # a kink at row 2: the second difference exceeds the first
+    rows[2, EG] = 1.5
+    c, e = _extrapolate(rows, 3, 2)
+    assert e == pytest.approx(2 * rows[2, EG] - rows[1, EG])
+    rows[0, STATUS] = 1                  # no third converged row: linear
+    rows[:, EG] = 2.0 - 0.2 * t + 0.02 * t ** 2
+    assert _extrapolate(rows, 3, 2)[1] == pytest.approx(2 * rows[2, EG] - rows[1, EG])
+
+
+def test_unknown_predictor_is_refused():
+    with pytest.raises(FastqInputError, match="predictor"):
+        sweep("uniform", n_p=2, omega=[1.0, 2.0], alpha=1.5, sigma=0.01, lam=0.0, predictor="cubic")
+
+
+def test_fresh_history_ignores_stale_columns_and_carried_history_saves_evaluations():
+    # _solve_hist with count 0 must equal _solve bit for bit whatever the arrays hold (a stale
+    # column once leaked into the first Anderson step); a history carried from a nearby point
+    # reaches the same fixed point in fewer map evaluations
+    from fastq.replica._layout import CHI, EG, ITERATIONS, N_SOLVE, STATUS
+    from fastq.replica._solver import _solve, _solve_hist
+    q = Quantizer("uniform", 6, 2.0, 0.1)
+    args = (*q.pieces, q.thresholds, q.jumps, 0.1, 1.5, 0.01, 0.0, 1.0)
+    ref = np.empty(N_SOLVE)
+    _solve(*args, 1.0, 0.5, 1e-12, 1000, 3, 1.0, ref)
+    out = np.empty(N_SOLVE)
+    dX, dF = np.full((2, 3), 7.0), np.full((2, 3), -3.0)
+    hist = np.array([0, 2], dtype=np.int64)
+    _solve_hist(*args, 1.0, 0.5, 1e-12, 1000, 3, 1.0, dX, dF, hist, out)
+    assert np.array_equal(out, ref, equal_nan=True)
+    # the history left by that solve, reused at a point 1e-3 away in omega
+    q2 = Quantizer("uniform", 6, 2.001, 0.1)
+    args2 = (*q2.pieces, q2.thresholds, q2.jumps, 0.1, 1.5, 0.01, 0.0, 1.0)
+    cold, warm = np.empty(N_SOLVE), np.empty(N_SOLVE)
+    _solve(*args2, ref[CHI], ref[EG], 1e-12, 1000, 3, 1.0, cold)
+    _solve_hist(*args2, ref[CHI], ref[EG], 1e-12, 1000, 3, 1.0, dX, dF, hist, warm)
+    assert cold[STATUS] == 0 and warm[STATUS] == 0 and hist[0] > 0
+    assert warm[EG] == pytest.approx(cold[EG], rel=1e-9)
+    assert warm[ITERATIONS] < cold[ITERATIONS]

@@ -142,32 +142,34 @@ def rs_boundary(result: SweepResult, xtol: float = 1e-10) -> list[dict]:
     conv = result["converged"]
     oms = result["omega"]
     out = []
-    for i, n_p in enumerate(result["n_p"]):
-        n_p = int(n_p)
-        for j in range(len(oms) - 1):
-            if not (conv[i, j] and conv[i, j + 1]):
-                continue
-            a, b = at[i, j] - 1.0, at[i, j + 1] - 1.0
-            if not (np.isfinite(a) and np.isfinite(b)) or a * b > 0 or (a == 0 and b == 0):
-                continue
-            start = (float(result["chi"][i, j]), float(result["eg"][i, j]))
+    # the cells to bracket, found at once: both ends converged and finite, at - 1 changes sign
+    # (or touches 0 at one end) -- a 250 x 4000 grid has a few hundred among its 10^6 cells
+    with np.errstate(invalid="ignore", over="ignore"):
+        d = at - 1.0
+        lo_d, hi_d = d[:, :-1], d[:, 1:]
+        cand = (conv[:, :-1] & conv[:, 1:] & np.isfinite(lo_d) & np.isfinite(hi_d)
+                & ~(lo_d * hi_d > 0) & ~((lo_d == 0) & (hi_d == 0)))
+    for i, j in zip(*np.nonzero(cand)):
+        n_p = int(result["n_p"][i])
+        a = at[i, j] - 1.0
+        start = (float(result["chi"][i, j]), float(result["eg"][i, j]))
 
-            def f(w, n_p=n_p, start=start):
-                q = shape_quantizer(result.options, w, eps, convention, result.scheme, n_p)
-                r = solve_rs(q, fx["alpha"], fx["sigma"], fx["lam"], fx["rho"], start=start)
-                return r.at - 1.0 if r.converged else np.nan
+        def f(w, n_p=n_p, start=start):
+            q = shape_quantizer(result.options, w, eps, convention, result.scheme, n_p)
+            r = solve_rs(q, fx["alpha"], fx["sigma"], fx["lam"], fx["rho"], start=start)
+            return r.at - 1.0 if r.converged else np.nan
 
-            lo, hi = float(oms[j]), float(oms[j + 1])
-            try:
-                root = brentq(f, lo, hi, xtol=xtol, rtol=4 * np.finfo(float).eps)
-            except ValueError:  # a non-converged or non-finite evaluation inside the cell
-                continue
-            kind = "RS->RSB" if a < 0 else "RSB->RS"
-            # continuous crossing: at(root +- small step) straddles 1 by a small amount
-            dw = max(1e-7, 1e-6 * root)
-            left, right = f(max(lo, root - dw)), f(min(hi, root + dw))
-            if not (np.isfinite(left) and np.isfinite(right)) or max(abs(left), abs(right)) > 1e-2:
-                kind += " jump"
-            out.append({"n_p": n_p, "bits": float(np.log2(n_p + 2)), "omega": float(root),
-                        "kind": kind, "at_left": float(at[i, j]), "at_right": float(at[i, j + 1])})
+        lo, hi = float(oms[j]), float(oms[j + 1])
+        try:
+            root = brentq(f, lo, hi, xtol=xtol, rtol=4 * np.finfo(float).eps)
+        except ValueError:  # a non-converged or non-finite evaluation inside the cell
+            continue
+        kind = "RS->RSB" if a < 0 else "RSB->RS"
+        # continuous crossing: at(root +- small step) straddles 1 by a small amount
+        dw = max(1e-7, 1e-6 * root)
+        left, right = f(max(lo, root - dw)), f(min(hi, root + dw))
+        if not (np.isfinite(left) and np.isfinite(right)) or max(abs(left), abs(right)) > 1e-2:
+            kind += " jump"
+        out.append({"n_p": n_p, "bits": float(np.log2(n_p + 2)), "omega": float(root),
+                    "kind": kind, "at_left": float(at[i, j]), "at_right": float(at[i, j + 1])})
     return out

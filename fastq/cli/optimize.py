@@ -9,19 +9,19 @@ from ..quantizers import SCHEMES
 from ..store import to_json
 from ..studies import bit_budget, optimal_omega, save_budget
 from ..studies.omega_search import DEFAULT_N_SCAN
+from ..studies.rsb_grid import rsb_seconds
 from . import _common as C
 from . import _options as O
 from ._exit import DEGENERATE, NOT_CONVERGED, OK
-from ..studies.rsb_grid import rsb_seconds
 from ._theory import add_theory_arg, check_theory_cost
 
 #: 1RSB solves of the refinement after the scan (Brent on the minima, stability edge), for the
 #: up-front time check of --theory 1rsb/auto
 _REFINE_SOLVES = 60
 #: --rsb-optimum auto computes the 1RSB optimum beside an RS one when the cost model predicts at
-#: most this many single-core seconds (uniform/log b <= 4; measured 2-4 s at b = 2-3, 10-20 s at
-#: b = 4 on the loaded 2-core machine)
-AUTO_RSB_SECONDS = 30.0
+#: most this many single-core seconds: uniform/log b <= 3 (measured 1.5-4 s at b = 2-3 on the
+#: loaded 2-core machine); b = 4 (predicted 15 s, measured 10-20 s) needs --rsb-optimum on
+AUTO_RSB_SECONDS = 10.0
 #: 1RSB solves of that search (RSB_SCAN scan points, about 25 for Brent; measured 43-46)
 _ADVISOR_RSB_SOLVES = 50
 
@@ -60,7 +60,7 @@ def register(sub):
                    help="one quantizer with --theory rs: also report the 1RSB optimum of the hard "
                         "quantizer (omega* and Eg under 1RSB, and the 1RSB Eg at the RS omega*). auto "
                         f"(default): only when the cost model predicts <= {AUTO_RSB_SECONDS:g} s on one "
-                        "core, i.e. uniform/log b <= 4 (about 2-4 s at b = 2-3, 10-20 s at b = 4); "
+                        "core, i.e. uniform/log b <= 3 (about 2-4 s); b = 4 takes 10-20 s and needs on; "
                         "on: always (subject to the time limit); off: never. With --theory 1rsb/auto "
                         "the RS optimum is reported beside instead. Ridge-then-round (PTQ) at its best "
                         "omega is always reported (milliseconds)")

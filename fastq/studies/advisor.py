@@ -105,8 +105,9 @@ def ptq_optimum(proto, alpha, sigma, lam, rho, omega_range, *, n_scan=96, rtol=1
 
 
 def other_optimum(theory, proto, model, *, edge_width, edge_convention, omega_range, rtol,
-                  margin, omega_main) -> dict:
-    """The optimum of the other ``theory`` ("1rsb": hard quantizer, :data:`RSB_SCAN` scan points;
+                  margin, omega_main, n_scan=RSB_SCAN) -> dict:
+    """The optimum of the other ``theory`` ("1rsb": hard quantizer, at most :data:`RSB_SCAN` of the
+    ``n_scan`` scan points;
     "rs": the main run's edge width) and its theory's Eg at ``omega_main``; ``proto`` is the
     level family (a Quantizer, omega ignored).
     """
@@ -115,10 +116,11 @@ def other_optimum(theory, proto, model, *, edge_width, edge_convention, omega_ra
     t0 = time.perf_counter()
     if theory == "1rsb":
         o = optimal_omega(proto, *model, edge_width=0.0, edge_convention="absolute",
-                          omega_range=omega_range, n_scan=RSB_SCAN, rtol=rtol, margin=margin, theory="1rsb")
+                          omega_range=omega_range, n_scan=min(RSB_SCAN, n_scan), rtol=rtol, margin=margin,
+                          theory="1rsb")
     else:
         o = optimal_omega(proto, *model, edge_width=edge_width, edge_convention=edge_convention,
-                          omega_range=omega_range, rtol=rtol, margin=margin, theory="rs")
+                          omega_range=omega_range, n_scan=n_scan, rtol=rtol, margin=margin, theory="rs")
     at_main = None
     if omega_main is not None:
         q = proto.with_omega(float(omega_main)).with_edge_width(o.edge_width, o.edge_convention)

@@ -35,6 +35,7 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 
 from .. import _validate as V
+from .advisor import check_also, other_optimum, ptq_optimum
 from .omega_search import (
     DEFAULT_N_SCAN,
     _brent,
@@ -46,7 +47,6 @@ from .omega_search import (
     _spec,
     _stability_edge,
 )
-from .advisor import check_also, other_optimum, ptq_optimum
 from .rsb_grid import check_theory
 from .rsb_objective import make_objective
 
@@ -207,7 +207,7 @@ def optimal_omega(quantizer_spec, alpha: float, sigma: float, lam: float, rho: f
         else:
             alt[name] = other_optimum(name, proto, (alpha, sigma, lam, rho), edge_width=eps,
                                       edge_convention=conv, omega_range=(lo, hi), rtol=rtol, margin=margin,
-                                      omega_main=res.omega_star)
+                                      omega_main=res.omega_star, n_scan=n_scan)
     return replace(res, alternatives=alt)
 
 

@@ -6,7 +6,8 @@ the ``claims`` figure group and the table of ``docs/replica_claims.md``.
   its own best omega (:func:`fastq.optimal_omega` with ``also=("1rsb", "ptq")``).
 * :func:`alpha_curve` / :func:`double_descent` -- claim (iii): Eg against alpha for one quantizer
   at a fixed omega or at the omega that minimizes the RS Eg *at each alpha* ("opt"), under RS
-  (hard quantizer), 1RSB at the same omega (warm-started along alpha; only up to
+  (hard quantizer), 1RSB at the same omega (warm-started along alpha, a point whose maximum over mu
+  is beyond the default grid solved again on :data:`RETRY_MU_GRID`; only up to
   :data:`RSB_MAX_N_P` levels), PTQ (at its own best omega when "opt", else at omega) and ridge at
   the same lam.  :func:`double_descent` runs many curves through
   :func:`fastq.checkpoints.run_chunks` (one curve per chunk: parallel, checkpointed, resumable).
@@ -26,7 +27,7 @@ import numpy as np
 
 from ..checkpoints import run_chunks
 from ..quantizers import Quantizer, n_p_from_bits
-from ..replica import NoFiniteSolution, ridge, solve_rs
+from ..replica import NoFiniteSolution, ridge, solve_rs, solve_rsb
 from ..replica.rsb import solve_rsb_warm
 from .advisor import ptq_eg, ptq_optimum
 from .optimum import optimal_omega
@@ -36,6 +37,9 @@ from .rsb_grid import RSB_STATUS_CODES
 #: and its maximum over mu leaves the grid (status ``mu_at_edge``: measured at omega = 3,
 #: alpha = 0.9-1.1, sigma = 0.5, lam = 0.01), so no 1RSB curve is attempted there
 RSB_MAX_N_P = 14
+#: a 1RSB point whose maximum over mu lies beyond the default grid (status ``mu_at_edge``, typical
+#: where the 1RSB correction is small: mu of 500-5000) is solved again cold on this wider grid
+RETRY_MU_GRID = tuple(np.geomspace(0.1, 2e4, 24))
 #: search interval and scan of the per-alpha RS optimum ("opt" curves)
 OPT_RANGE = (0.05, 8.0)
 OPT_SCAN = 24
@@ -121,6 +125,8 @@ def alpha_curve(spec) -> dict:
         out["omega"][i], out["eg_rs"][i], out["rs_converged"][i] = w, eg, ok
         if rsb:
             r1, warm = solve_rsb_warm(proto.with_omega(w), a, sigma, lam, 1.0, warm)
+            if r1.status == "mu_at_edge":
+                r1 = solve_rsb(proto.with_omega(w), a, sigma, lam, mu_grid=np.array(RETRY_MU_GRID))
             out["eg_1rsb"][i] = r1.eg
             out["rsb_converged"][i] = r1.converged
             out["rsb_status"][i] = RSB_STATUS_CODES[r1.status]
@@ -177,7 +183,7 @@ def _verdict(pq, pr, step):
     if pq["kind"] == "undetermined":
         return "undetermined"
     if pr["kind"] != "interior" and pr["kind"] != "divergent":
-        return "no ridge peak"
+        return "no ridge peak"  # the claim cannot show against ridge (a quantized peak is reported)
     if pq["kind"] == "none":
         return "no peak"
     d = pq["alpha"] - pr["alpha"]
@@ -215,11 +221,53 @@ def dd_rows(curves, results, alphas) -> list[dict]:
 
 def overall(rows, theory) -> str:
     """The verdict over rows: "holds" (every determined row "earlier"), "does not hold" (none), else
-    "depends"; rows with "undetermined"/"not computed" are left out.
+    "depends"; rows where the claim cannot show ("undetermined", "not computed", "n/a", "no ridge
+    peak") are left out.
     """
-    skip = ("undetermined", "not computed", "n/a")
+    skip = ("undetermined", "not computed", "n/a", "no ridge peak")
     vs = [r[f"verdict_{theory}"] for r in rows if r.get(f"verdict_{theory}") not in skip]
     if not vs:
         return "undetermined"
     n = sum(v == "earlier" for v in vs)
     return "holds" if n == len(vs) else ("does not hold" if n == 0 else "depends")
+
+
+#: the referees at a few points: AMP (N, runs, edge width, iterations) and the exact minimizer
+#: (sizes, instances; extrapolated as a + b/N by ``fastq.exact_study``)
+AMP_REFEREE = {"n": 1000, "runs": 8, "edge_width": 0.1, "max_iter": 500}
+EXACT_REFEREE = {"sizes": [8, 12, 16, 20], "instances": 60}
+
+
+def referee_point(scheme, bits, sigma, lam, omega, alpha, *, seed=0, n_jobs=1, amp=AMP_REFEREE,
+                  exact=EXACT_REFEREE) -> dict:
+    """RS, 1RSB, PTQ and ridge at one point, beside AMP (converged runs only; edge width
+    ``amp["edge_width"]``, its Eg of the rounded estimate) and the exact minimizer extrapolated in N
+    (``exact=None`` skips it).
+    """
+    from ..exact import exact_study
+    from ..message_passing import amp_study
+
+    n_p = n_p_from_bits(bits)
+    q = Quantizer(scheme, n_p, float(omega), 0.0)
+    rs = solve_rs(q, alpha, sigma, lam)
+    r1, _ = solve_rsb_warm(q, alpha, sigma, lam, 1.0, None)
+    try:
+        p = ptq_eg(q, alpha, sigma, lam)
+    except NoFiniteSolution:
+        p = math.nan
+    row = {"scheme": scheme, "bits": bits, "sigma": sigma, "lam": lam, "omega": omega, "alpha": alpha,
+           "eg_rs": rs.eg if rs.converged else None, "eg_1rsb": r1.eg if r1.converged else None,
+           "status_1rsb": r1.status, "eg_ptq": None if math.isnan(p) else p,
+           "eg_ridge": None if math.isnan(_ridge_eg(alpha, sigma, lam)) else _ridge_eg(alpha, sigma, lam)}
+    a = amp_study(q.with_edge_width(amp["edge_width"]), alpha, sigma, lam, n=amp["n"], runs=amp["runs"],
+                  seed=seed, max_iter=amp["max_iter"], n_jobs=n_jobs).summary()[0]
+    row.update(amp_converged=f"{a['n_converged']}/{a['runs']}", eg_amp=a["eg_requantized_mean"],
+               eg_amp_se=a["eg_requantized_sem"])
+    if exact is not None:
+        s = exact_study(q, alpha, sigma, lam, sizes=exact["sizes"], instances=exact["instances"], seed=seed,
+                        amp=False, n_jobs=n_jobs)
+        last = s.summary[-1]
+        row.update(eg_exact=s.fit["a"], eg_exact_se=s.fit["a_err"],
+                   eg_ptq_finite_n=last["eg_rounded_ridge"], eg_ptq_finite_n_se=last["eg_rounded_ridge_se"],
+                   exact_not_optimal=int(sum(r["not_optimal"] for r in s.summary)))
+    return row

@@ -16,7 +16,8 @@ the ``claims`` figure group and the table of ``docs/replica_claims.md``.
 **Reading of claim (iii).** The paper: quantization "delays the onset of overparameterization",
 i.e. the interpolation peak of Eg(alpha) sits at a smaller alpha = M/N than ridge's (for a fixed
 number of samples, a quantized model needs more weights before it interpolates).  A curve
-*supports* the claim when its peak is at least one grid step below ridge's; with ``lam = 0``
+*supports* the claim when its peak (located by a parabola through the largest grid value and its
+neighbours) is more than :data:`PEAK_TOL` below ridge's; with ``lam = 0``
 ridge diverges at alpha = 1 and that is its peak.
 """
 from __future__ import annotations
@@ -169,7 +170,10 @@ def peak(alphas, eg, ok) -> dict:
         return {"kind": "none", "alpha": None, "eg": None}
     if not (ok[k - 1] and ok[k + 1]):
         return {"kind": "undetermined", "alpha": float(x[k]), "eg": float(y[k])}
-    return {"kind": "interior", "alpha": float(x[k]), "eg": float(y[k])}
+    # the vertex of the parabola through the maximum and its two neighbours (grid-free location)
+    c = np.polyfit(x[k - 1:k + 2], y[k - 1:k + 2], 2)
+    xv = float(np.clip(-c[1] / (2 * c[0]), x[k - 1], x[k + 1])) if c[0] < 0 else float(x[k])
+    return {"kind": "interior", "alpha": xv, "eg": float(y[k]), "alpha_grid": float(x[k])}
 
 
 def _ridge_peak(alphas, eg_ridge, lam):
@@ -178,7 +182,11 @@ def _ridge_peak(alphas, eg_ridge, lam):
     return peak(alphas, eg_ridge, np.isfinite(eg_ridge))
 
 
-def _verdict(pq, pr, step):
+#: two peaks closer than this in alpha (after the parabolic refinement of :func:`peak`) are "same"
+PEAK_TOL = 0.02
+
+
+def _verdict(pq, pr):
     """The verdict of one curve on "the peak moves to a smaller alpha than ridge's"."""
     if pq["kind"] == "undetermined":
         return "undetermined"
@@ -187,7 +195,7 @@ def _verdict(pq, pr, step):
     if pq["kind"] == "none":
         return "no peak"
     d = pq["alpha"] - pr["alpha"]
-    return "earlier" if d < -0.5 * step else ("later" if d > 0.5 * step else "same")
+    return "earlier" if d < -PEAK_TOL else ("later" if d > PEAK_TOL else "same")
 
 
 def dd_rows(curves, results, alphas) -> list[dict]:
@@ -196,7 +204,6 @@ def dd_rows(curves, results, alphas) -> list[dict]:
     not converge around the peak).
     """
     x = np.asarray(alphas, float)
-    step = float(np.min(np.diff(x)))
     rows = []
     for (scheme, b, sg, lm, om), r in zip(curves, results):
         pr = _ridge_peak(x, r["eg_ridge"], lm)
@@ -209,7 +216,7 @@ def dd_rows(curves, results, alphas) -> list[dict]:
                 continue
             pq = peak(x, eg, ok)
             row[f"peak_alpha_{th}"], row[f"peak_eg_{th}"] = pq["alpha"], pq["eg"]
-            row[f"verdict_{th}"] = _verdict(pq, pr, step)
+            row[f"verdict_{th}"] = _verdict(pq, pr)
             if th == "ptq" and lm == 0.0:  # ridge, hence PTQ, has no solution for alpha <= 1
                 row[f"verdict_{th}"] = "n/a"
             row[f"higher_than_ridge_{th}"] = (None if pq["eg"] is None or pr["kind"] != "interior"

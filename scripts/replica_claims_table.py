@@ -161,9 +161,9 @@ def write_tables():
         path = OUT / f"{data}.json"
         if not path.exists():
             continue
-        pat = re.compile(rf"(<!-- claims:{name} -->\n).*?(\n<!-- /claims:{name} -->)", re.S)
+        pat = re.compile(rf"(<!-- claims:{name} -->\n)(?:.*?\n)?(<!-- /claims:{name} -->)", re.S)
         table = fn(read_json(path))
-        text = pat.sub(lambda m, t=table: m.group(1) + t + m.group(2), text)
+        text = pat.sub(lambda m, t=table: m.group(1) + t + "\n" + m.group(2), text)
     DOC.write_text(text)
 
 

@@ -272,8 +272,8 @@ def _print_advisor(o, skipped, out):
                   f"Eg {p['ridge_eg']:.6g}, rounded to the levels; exact)  PTQ Eg @ omega* "
                   f"{p['eg_at_omega_main']:.6g}  [{p['status']}]", file=out)
     if main == "RS" and "1rsb" in alt and alt["1rsb"]["eg_star"] is not None and not o.stable:
-        print("    note  the RS optimum is RS-unstable: under 1RSB the Eg of the hard quantizer is the "
-              "one above", file=out)
+        print("    note  RS is unstable at omega*: for the hard quantizer the 1RSB line is the better "
+              "estimate (the exact minimizer follows it where tested, docs/replica_claims.md)", file=out)
 
 
 def _print_budget(b):

@@ -114,7 +114,8 @@ def plot_double_descent(npz_path, json_path, png_path) -> Path:
         v = [verdict.get((sg, lm, om, b)) for b in bits]
         peaks = ", ".join(f"b={b}: {_peak_text(r)}" for b, r in zip(bits, v) if r is not None)
         omega_txt = "per-alpha RS-optimal omega" if om == "opt" else f"omega = {om}"
-        finish_panel(ax, f"sigma={sg:g}, lam={lm:g}, {omega_txt}; RS/1RSB peak alpha: {peaks}", fontsize=5)
+        finish_panel(ax, f"sigma={sg:g}, lam={lm:g}, {omega_txt}; RS/1RSB peak alpha ('?': undetermined, "
+                         f"'-': not computed): {peaks}", fontsize=5)
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
     return save_figure(fig, png_path)
@@ -126,5 +127,7 @@ def _peak_text(r) -> str:
         v = r.get(f"verdict_{th}", "")
         if v == "not computed":
             return "-"
-        return "none" if a is None and v == "no peak" else ("?" if a is None or v == "undetermined" else f"{a:g}")
+        if a is None and v in ("no peak", "no ridge peak"):
+            return "none"
+        return "?" if a is None or v == "undetermined" else f"{a:.2f}"
     return f"{one('rs')}/{one('1rsb')}"

@@ -89,3 +89,17 @@ def test_verdicts_and_overall():
     assert E.overall(rows, "rs") == "holds"
     assert E.overall(rows + [{"verdict_rs": "same"}], "rs") == "depends"
     assert E.overall([{"verdict_rs": "no peak"}], "rs") == "does not hold"
+
+
+def test_double_descent_resumes_from_checkpoints(tmp_path, monkeypatch):
+    curves = [("uniform", 2, 0.5, 0.01, 3.0)]
+    first = E.double_descent(curves, [0.9, 1.0, 1.1], checkpoint_dir=tmp_path)
+
+    def boom(spec):
+        raise AssertionError("recomputed a checkpointed curve")
+
+    monkeypatch.setattr(E, "_chunk", boom)
+    again = E.double_descent(curves, [0.9, 1.0, 1.1], checkpoint_dir=tmp_path)
+    for k, v in first[0].items():
+        np.testing.assert_array_equal(np.asarray(again[0][k]), np.asarray(v))
+    assert first[0]["rsb_converged"].all()

@@ -112,3 +112,15 @@ def test_cli_optimize_reports_the_advisor(capsys):
     rc = main([*base[:-1]])
     text = capsys.readouterr().out
     assert "1RSB  omega*" in text and "PTQ   omega*" in text
+
+
+def test_cli_optimize_1rsb_reports_the_rs_optimum_beside(capsys):
+    rc, d = _json(capsys, ["optimize", "--bits", "2", "--alpha", "1.4", "--sigma", "0.01", "--lam", "0.01",
+                           "--n-scan", "8", "--omega-range", "0.5:2.5", "--theory", "1rsb", "--json"])
+    assert rc == 0 and d["theory"] == "1rsb" and "optimum_1rsb" not in d
+    rs = d["optimum_rs"]
+    assert rs["status"] == "ok" and rs["omega_star"] < d["omega_star"]
+    # the RS Eg at the 1RSB omega*, from a direct solve at the run's edge width
+    r = fastq.solve_rs(fastq.Quantizer("uniform", 2, d["omega_star"], d["edge_width"]), 1.4, 0.01, 0.01)
+    assert r.eg == pytest.approx(rs["eg_at_omega_main"], rel=1e-9)
+    assert d["ptq"]["status"] == "ok"

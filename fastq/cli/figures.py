@@ -20,7 +20,8 @@ def register(sub):
                     "of Kashiwamura, Sakata & Imaizumi 2024; the default), 'ste' (STE learning "
                     "dynamics, with quantized inputs), 'qgen' (quantization as noise, QAT "
                     "generalization), 'sgd' (quantized SGD), 'routing' (routing across model "
-                    "copies) and 'formats' (weight formats side by side). Settings a paper omits "
+                    "copies), 'formats' (weight formats side by side) and 'claims' (the paper's Eg "
+                    "claims under RS, 1RSB and ridge-then-round). Settings a paper omits "
                     "are stated in each figure's JSON. Each "
                     "figure writes its data (NPZ/CSV + JSON metadata) next to its PNG, so it can be "
                     "redrawn without recomputing.")
@@ -30,7 +31,7 @@ def register(sub):
                    help="coarse grids and small simulations (a smoke test, well under two minutes), "
                         "written to DIR/quick so they never overwrite full-scale figures")
     p.add_argument("--group", default=None, metavar="G[,G..]|all",
-                   help="figure groups to make: replica, ste, qgen, sgd, routing, formats, or all "
+                   help="figure groups to make: replica, ste, qgen, sgd, routing, formats, claims, or all "
                         "(default: replica)")
     p.add_argument("--only", metavar="NAME,..",
                    help="figures to make by name (fig02, ste_stationary, ...) or by number for the "

@@ -9,6 +9,7 @@ from ..quantizers import SCHEMES
 from ..store import to_json
 from ..studies import bit_budget, optimal_omega, save_budget
 from ..studies.omega_search import DEFAULT_N_SCAN
+from ..studies.rsb_grid import rsb_seconds
 from . import _common as C
 from . import _options as O
 from ._exit import DEGENERATE, NOT_CONVERGED, OK
@@ -17,6 +18,12 @@ from ._theory import add_theory_arg, check_theory_cost
 #: 1RSB solves of the refinement after the scan (Brent on the minima, stability edge), for the
 #: up-front time check of --theory 1rsb/auto
 _REFINE_SOLVES = 60
+#: --rsb-optimum auto computes the 1RSB optimum beside an RS one when the cost model predicts at
+#: most this many single-core seconds: uniform/log b <= 3 (measured 1.5-4 s at b = 2-3 on the
+#: loaded 2-core machine); b = 4 (predicted 15 s, measured 10-20 s) needs --rsb-optimum on
+AUTO_RSB_SECONDS = 10.0
+#: 1RSB solves of that search (RSB_SCAN scan points, about 25 for Brent; measured 43-46)
+_ADVISOR_RSB_SOLVES = 50
 
 
 def register(sub):
@@ -49,6 +56,14 @@ def register(sub):
                    help="with --levels-count: search all sorted sets, not only symmetric ones")
     g.add_argument("--out", metavar="DIR",
                    help="with --bits-range: write the frontier Eg*(b) as CSV + JSON + PNG in DIR")
+    g.add_argument("--rsb-optimum", choices=("auto", "on", "off"), default="auto",
+                   help="one quantizer with --theory rs: also report the 1RSB optimum of the hard "
+                        "quantizer (omega* and Eg under 1RSB, and the 1RSB Eg at the RS omega*). auto "
+                        f"(default): only when the cost model predicts <= {AUTO_RSB_SECONDS:g} s on one "
+                        "core, i.e. uniform/log b <= 3 (about 2-4 s); b = 4 takes 10-20 s and needs on; "
+                        "on: always (subject to the time limit); off: never. With --theory 1rsb/auto "
+                        "the RS optimum is reported beside instead. Ridge-then-round (PTQ) at its best "
+                        "omega is always reported (milliseconds)")
     O.add_parallel_args(p)
     add_theory_arg(p)
     O.add_limits_arg(p)
@@ -98,9 +113,10 @@ def run_optimize(args) -> int:
         spec = O.quantizer_from_args(args, 1.0, edge_width=edge_width, edge_convention=conv)
         check_theory_cost("the omega search", args.theory, n_scan + _REFINE_SOLVES, n_p=[spec.n_p],
                           allow_large=args.allow_large)
+        also, skipped = _advisor(args, spec.n_p)
         o = optimal_omega(spec, alpha, sigma, lam, rho, edge_width=edge_width, edge_convention=conv,
-                          omega_range=omega_range, n_scan=n_scan, margin=margin, theory=args.theory)
-        _emit_one(o, args.json)
+                          omega_range=omega_range, n_scan=n_scan, margin=margin, theory=args.theory, also=also)
+        _emit_one(o, args.json, skipped)
         if not o.converged:
             return NOT_CONVERGED
         return DEGENERATE if o.at_boundary else OK
@@ -135,6 +151,29 @@ def run_optimize(args) -> int:
     return 0 if all(o.converged for s in schemes for o in b.optima[s]) else 3
 
 
+def _advisor(args, n_p):
+    """``(also, skipped)``: what :func:`fastq.optimal_omega` reports beside its optimum, and the
+    JSON record of a 1RSB optimum left out (None when computed or not applicable).
+    """
+    if args.theory != "rs":
+        if args.rsb_optimum != "auto":
+            raise V.FastqInputError("--rsb-optimum needs --theory rs (with 1rsb/auto the RS optimum "
+                                    "is reported beside)")
+        return ("rs", "ptq"), None
+    if args.bits_range is not None or getattr(args, "levels_count", None) is not None:
+        return (), None
+    seconds = rsb_seconds([n_p], _ADVISOR_RSB_SOLVES)
+    if args.rsb_optimum == "on":
+        check_theory_cost("the 1RSB optimum (--rsb-optimum on)", "1rsb", _ADVISOR_RSB_SOLVES, n_p=[n_p],
+                          allow_large=args.allow_large)
+        return ("1rsb", "ptq"), None
+    if args.rsb_optimum == "auto" and seconds <= AUTO_RSB_SECONDS:
+        return ("1rsb", "ptq"), None
+    why = ("--rsb-optimum off" if args.rsb_optimum == "off" else
+           f"predicted {seconds:.0f} s on one core (above {AUTO_RSB_SECONDS:g} s); pass --rsb-optimum on")
+    return ("ptq",), {"status": "not_computed", "reason": why}
+
+
 def _run_levels(args, alpha, sigma, lam, rho, edge_width, conv) -> int:
     """``--levels-count K``: the best set of K levels (fastq.optimal_levels)."""
     from ..studies import optimal_levels
@@ -165,8 +204,10 @@ def _fmt(v, spec=".4g"):
     return "-" if v is None else format(v, spec)
 
 
-def _emit_one(o, as_json):
+def _emit_one(o, as_json, skipped=None):
     s = o.summary()
+    if skipped is not None:
+        s["optimum_1rsb"] = skipped
     if as_json:
         print(to_json(s, indent=None))
         return
@@ -198,6 +239,41 @@ def _emit_one(o, as_json):
         print("  warning            the optimum is at the edge of the search interval: widen --omega-range",
               file=out)
     print(f"  cost               {o.n_solves} RS solves", file=out)
+    _print_advisor(o, s.get("optimum_1rsb") if skipped is not None else None, out)
+
+
+def _print_advisor(o, skipped, out):
+    """The advisor block: the other theory's optimum and PTQ beside this one."""
+    alt = o.alternatives
+    if not alt and skipped is None:
+        return
+    main = "1RSB" if o.theory != "rs" else "RS"
+    print(f"  advisor            at the same levels; '@ omega*' = at this run's omega* = {o.omega_star:.5g}",
+          file=out)
+    for key, name in (("1rsb", "1RSB"), ("rs", "RS")):
+        a = alt.get(key)
+        if a is None:
+            continue
+        if a["omega_star"] is None:
+            print(f"    {name:<5} optimum: none ({a['status']})", file=out)
+            continue
+        hard = " (hard quantizer)" if key == "1rsb" else f" (edge_width {a['edge_width']:g})"
+        at_main = "" if a["eg_at_omega_main"] is None else f"; {name} Eg @ omega* {a['eg_at_omega_main']:.6g}"
+        print(f"    {name:<5} omega* {a['omega_star']:.5g}  Eg* {a['eg_star']:.6g}{hard}{at_main}"
+              f"  [{a['status']}, {a['seconds']:.1f} s]", file=out)
+    if skipped is not None:
+        print(f"    1RSB  not computed: {skipped['reason']}", file=out)
+    p = alt.get("ptq")
+    if p is not None:
+        if p["omega_star"] is None:
+            print(f"    PTQ   none: {p['message']}", file=out)
+        else:
+            print(f"    PTQ   omega* {p['omega_star']:.5g}  Eg* {p['eg_star']:.6g}  (ridge at lam = {o.lam:g}, "
+                  f"Eg {p['ridge_eg']:.6g}, rounded to the levels; exact)  PTQ Eg @ omega* "
+                  f"{p['eg_at_omega_main']:.6g}  [{p['status']}]", file=out)
+    if main == "RS" and "1rsb" in alt and alt["1rsb"]["eg_star"] is not None and not o.stable:
+        print("    note  RS is unstable at omega*: for the hard quantizer the 1RSB line is the better "
+              "estimate (the exact minimizer follows it where tested, docs/replica_claims.md)", file=out)
 
 
 def _print_budget(b):

@@ -17,7 +17,9 @@ its JSON.  Groups:
 * ``routing`` -- permutation routing across model copies (``routing_claims``, ``routing_hebb``,
   ``routing_finite``);
 * ``formats`` -- weight formats side by side and the optimal level set (``formats_4bit``,
-  ``formats_8bit``).
+  ``formats_8bit``);
+* ``claims`` -- the paper's Eg claims under RS, 1RSB and ridge-then-round (``claims_optimum``,
+  ``claims_schemes``, ``claims_double_descent``).
 """
 from __future__ import annotations
 
@@ -28,7 +30,8 @@ from .. import _validate as V
 
 #: group name -> module holding its FIGURES dict (imported on demand: figures are heavy)
 GROUPS = {"replica": "fastq.figures.replica", "ste": "fastq.figures.ste", "qgen": "fastq.figures.qgen",
-          "sgd": "fastq.figures.sgd", "routing": "fastq.figures.routing", "formats": "fastq.figures.formats"}
+          "sgd": "fastq.figures.sgd", "routing": "fastq.figures.routing", "formats": "fastq.figures.formats",
+          "claims": "fastq.figures.claims"}
 #: the group ``fastq figures`` makes by default
 DEFAULT_GROUP = "replica"
 

@@ -30,11 +30,12 @@ The search machinery is in :mod:`fastq.studies.omega_search`; :func:`fastq.bit_b
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
 from .. import _validate as V
+from .advisor import check_also, other_optimum, ptq_optimum
 from .omega_search import (
     DEFAULT_N_SCAN,
     _brent,
@@ -46,6 +47,7 @@ from .omega_search import (
     _spec,
     _stability_edge,
 )
+from .rsb_grid import check_theory
 from .rsb_objective import make_objective
 
 
@@ -79,6 +81,9 @@ class OmegaOptimumResult:
     n_not_converged : scan/refinement solves that did not converge
     scan_omega, scan_eg, scan_at : the coarse scan (Eg = NaN where no solve converged)
     theory : "rs", "1rsb" or "auto": which theory's Eg was minimized (stability fields are RS)
+    alternatives : the advisor (``also``; :mod:`fastq.studies.advisor`): ``{"1rsb": {...},
+        "rs": {...}, "ptq": {...}}`` with each ``omega_star, eg_star, status`` and the Eg of
+        that estimator/theory at this result's ``omega_star`` (``eg_at_omega_main``)
     """
 
     scheme: str
@@ -112,6 +117,7 @@ class OmegaOptimumResult:
     scan_at: np.ndarray | None = None
     edge_convention: str = "absolute"
     theory: str = "rs"
+    alternatives: dict = field(default_factory=dict)
 
     def summary(self) -> dict:
         """The headline numbers (what ``fastq optimize --json`` prints for one quantizer)."""
@@ -125,6 +131,7 @@ class OmegaOptimumResult:
             "at_boundary": self.at_boundary, "other_minima": self.other_minima,
             "coexisting": self.coexisting, "ramp_fraction": self.ramp_fraction,
             "status": self.status, "n_solves": self.n_solves, "theory": self.theory,
+            **{f"optimum_{k}" if k != "ptq" else "ptq": v for k, v in self.alternatives.items()},
         }
 
     def to_dict(self, scan: bool = False) -> dict:
@@ -139,7 +146,7 @@ class OmegaOptimumResult:
 def optimal_omega(quantizer_spec, alpha: float, sigma: float, lam: float, rho: float = 1.0, *,
                   edge_width: float | None = None, edge_convention: str | None = None,
                   omega_range: tuple | None = None, n_scan: int = DEFAULT_N_SCAN, rtol: float = 1e-6,
-                  margin: float = 0.02, theory: str = "rs") -> OmegaOptimumResult:
+                  margin: float = 0.02, theory: str = "rs", also=()) -> OmegaOptimumResult:
     """The omega minimizing Eg of ``theory`` "rs" (``solve_rs``), "1rsb" or "auto" (``solve_rsb``).
 
     Parameters
@@ -161,6 +168,13 @@ def optimal_omega(quantizer_spec, alpha: float, sigma: float, lam: float, rho: f
         Relative accuracy of the refined omegas (default 1e-6).
     margin : float >= 0
         Other local minima with ``eg <= eg_star * (1 + margin)`` are reported in ``other_minima``.
+    theory : "rs", "1rsb" or "auto"
+        Whose Eg is minimized (1RSB: the hard quantizer, :func:`fastq.solve_rsb`).
+    also : names among "rs", "1rsb", "ptq"
+        The advisor (``alternatives``): the optimum under the other theory (1RSB of the hard
+        quantizer, a 24-point scan then Brent; seconds at b <= 3, 10-20 s at b = 4) and the best
+        ridge-then-round (PTQ) at the same levels and lam (exact, milliseconds); see
+        :mod:`fastq.studies.advisor`.
 
     Returns
     -------
@@ -180,7 +194,26 @@ def optimal_omega(quantizer_spec, alpha: float, sigma: float, lam: float, rho: f
     n_scan = V.integer("n_scan", n_scan, 8, 100_000)
     rtol = V.in_range("rtol", rtol, 1e-12, 1e-2)
     margin = V.nonnegative("margin", margin)
+    also = check_also(also, check_theory(theory))
+    res = _optimal_omega(proto, scheme, n_p, eps, conv, alpha, sigma, lam, rho, lo, hi, n_scan, rtol,
+                         margin, theory)
+    if not also:
+        return res
+    alt = {}
+    for name in also:
+        if name == "ptq":
+            alt["ptq"] = ptq_optimum(proto, alpha, sigma, lam, rho, (lo, hi), n_scan=max(n_scan, 48), rtol=rtol,
+                                     omega_main=res.omega_star)
+        else:
+            alt[name] = other_optimum(name, proto, (alpha, sigma, lam, rho), edge_width=eps,
+                                      edge_convention=conv, omega_range=(lo, hi), rtol=rtol, margin=margin,
+                                      omega_main=res.omega_star, n_scan=n_scan)
+    return replace(res, alternatives=alt)
 
+
+def _optimal_omega(proto, scheme, n_p, eps, conv, alpha, sigma, lam, rho, lo, hi, n_scan, rtol, margin,
+                   theory):
+    """The search of :func:`optimal_omega` on validated inputs."""
     obj = make_objective(theory, proto, alpha, sigma, lam, rho)
     grid, scan = _scan(obj, lo, hi, n_scan)
     egs = np.array([_eg(r) for r in scan])

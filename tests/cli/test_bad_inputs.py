@@ -167,6 +167,7 @@ CASES = [
     ([*OPT, "--omega-range", "0:1"], "omega-range"),
     ([*OPT, "--n-scan", "3"], "n_scan"),
     ([*OPT, "--margin", "-1"], "margin"),
+    ([*OPT, "--theory", "1rsb", "--rsb-optimum", "off"], "rsb-optimum"),
     (["optimize", "--bits-range", "1:3", *M], "bits"),
     (["optimize", "--bits-range", "2:12", "--all-schemes", *M], "bits"),
     (["optimize", "--bits-range", "2:3", *M, "--out", ""], "out"),

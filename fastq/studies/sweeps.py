@@ -231,9 +231,8 @@ def sweep(scheme: str = "uniform", *, n_p=None, bits=None, omega, alpha, sigma, 
         other end (with ``continuation=False``: every point from a second start ``chi = 0``).
         False: no reverse pass.
     predictor : {"quadratic", "secant", "previous"}
-        Start of each continuation step: the quadratic extrapolation of the three previous
-        solutions where the line is smooth, else the linear one of the two previous (default;
-        fewest iterations), always the linear one ("secant"), or the previous solution.
+        Start of each continuation step: quadratic extrapolation of the three previous solutions
+        where smooth, else linear (default); always linear; or the previous solution.
     tol, max_iter, n_jobs, backend, scheduler : as in ``solve_rs``; :func:`fastq.parallel.parallel_map`.
     lines_per_chunk : int, optional
         Lines per task/checkpoint (default: about 16 chunks, at most ~4096 points each).

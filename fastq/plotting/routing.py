@@ -57,12 +57,13 @@ def plot_hebb(npz_path, png_path):
 THEORY_MARKS = (("capacity 0.833", 0.833), ("Gibbs 1.245", 1.245), ("AMP 1.493", 1.493))
 _CURVES = (("independent", "independent copies", "C0", "o"), ("routed", "routed copies (chosen kernel, p)", "C3", "s"),
            ("replicated", "robust ensemble (replicated)", "C2", "^"), ("elastic", "elastic", "C4", "v"),
-           ("one_model", "one model, M E epochs", "k", "x"), ("vote_routed", "vote of routed copies", "C1", "D"))
+           ("one_model", "one model, M E epochs", "k", "x"), ("vote_routed", "vote of routed copies", "C1", "D"),
+           ("vote_independent", "vote of independent copies", "C5", "d"))
 
 
-def plot_finite(json_path, png_path, copies=4):
+def plot_finite(json_path, png_path, copies=4, marks=True):
     """Test error against alpha on a finite training set, one panel per setting (M = ``copies``),
-    routed copies against every baseline, the theory marks of the binary perceptron as lines.
+    routed copies against every baseline; ``marks``: the theory marks of the binary perceptron as lines.
     """
     rows = [r for r in json.loads(Path(json_path).read_text())["rows"] if r["copies"] == copies]
     if not rows:
@@ -75,7 +76,7 @@ def plot_finite(json_path, png_path, copies=4):
         for key, name, color, mk in _CURVES:
             ax.errorbar(a, [r[key] for r in rs], yerr=[r[f"{key}_se"] for r in rs], color=color, marker=mk, ms=3.5,
                         lw=1.0, capsize=2, label=name)
-        for text, x in THEORY_MARKS:
+        for text, x in THEORY_MARKS if marks else ():
             ax.axvline(x, color="0.6", lw=0.8, ls=":")
             ax.text(x, 0.98, text, rotation=90, va="top", ha="right", fontsize=6, transform=ax.get_xaxis_transform())
         ax.set_xlabel("alpha = P / N (training set shared by the copies)")

@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 
 from fastq.routing import route_compare
-from fastq.routing.curves import routing_vote_study, routing_width_sweep
+from fastq.routing.finite_studies import routing_vote_study, routing_width_sweep
 from fastq.store import metadata, write_csv, write_json
 
 REPO = Path(__file__).resolve().parents[1]

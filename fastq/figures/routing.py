@@ -24,7 +24,7 @@ from .. import store
 from ..labelled import write_netcdf
 from ..plotting.routing import plot_claims, plot_finite, plot_hebb
 from ..routing.claims import routing_claims, routing_finite_claims
-from ..routing.curves import routing_network_curves
+from ..routing.finite_studies import routing_network_curves
 from ..routing.study import mean_se, routing_study
 from ..routing.theory import hebb_eg
 from . import figure_meta

@@ -1,5 +1,5 @@
-"""The finite-set studies of fastq.routing.curves (selection on the vote, held-out rows, the width
-sweep) and routing on MNIST-1D (made locally): p = 0 is independent copies, copy 0 the one-model
+"""The finite-set studies of fastq.routing.finite_studies (selection on the vote, held-out rows,
+the width sweep) and routing on MNIST-1D (made locally): p = 0 is independent copies, copy 0 the one-model
 run, the same numbers for 1 and 2 workers."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from fastq import FastqInputError
 from fastq.routing import route, routing_study
 from fastq.routing.claims import finite_rows
-from fastq.routing.curves import routing_vote_study, routing_width_sweep
+from fastq.routing.finite_studies import routing_vote_study, routing_width_sweep
 from fastq.routing.single import _simulate
 from fastq.routing.spec import make_routing_setup
 

@@ -3,7 +3,7 @@ selected on fresh seeds, the circular-Gaussian width sweep, the online digits ro
 starts, MNIST-1D, and b-bit SBPI.  Writes docs/routing/<part>.json and .csv; checkpoints under
 fastq-out/routing_extra (a rerun resumes).
 
-Usage: ``python scripts/routing_extra.py [sbpi] [vote] [width] [digits] [mnist1d] [--jobs J]`` (all parts
+Usage: ``python scripts/routing_extra.py [sbpi] [sbpi_confirm] [vote] [width] [digits] [mnist1d] [--jobs J]`` (all parts
 by default; each a few minutes with 2 workers on a loaded machine).
 """
 from __future__ import annotations
@@ -106,7 +106,32 @@ def sbpi(jobs):
     _save("sbpi_bits", rows, {"seeds": 8, "seed": 0})
 
 
-PARTS = {"sbpi": sbpi, "vote": vote, "width": width, "digits": digits, "mnist1d": mnist1d}
+def sbpi_confirm(jobs):
+    """The 3-bit SBPI rows where routing (p = 0.3) was lower in ``sbpi`` (alpha 2 and 3), again on
+    16 fresh seeds (root seed 1), M = 4 and 8, every setting reported."""
+    import numpy as np
+
+    from fastq.routing import routing_study
+    from fastq.routing.study import mean_se
+
+    res = routing_study("perceptron", "sbpi", bits=3, n=201, alphas=(2.0, 3.0), epochs=20, copies=(4, 8),
+                        ps=(0.0, 0.3), kernels=("uniform",), gammas=(0.05,), margin=0.5, n_test=500, seeds=16, seed=1,
+                        n_jobs=jobs, checkpoint_dir=CKPT / "sbpi_confirm")
+    d, rows = res.data, []
+    for mi, m in enumerate(res.coords["copies"]):
+        for ai, alpha in enumerate(res.coords["alpha"]):
+            ind = d["eg_copies"][mi, 0, 0, ai]
+            row = {"bits": 3, "alpha": float(alpha), "copies": int(m), "seeds": 16}
+            for k, x in {"independent": ind, "routed_p0.3_minus_independent": d["eg_copies"][mi, 0, 1, ai] - ind,
+                         "vote_p0.3_minus_vote_independent": d["eg_vote"][mi, 0, 1, ai] - d["eg_vote"][mi, 0, 0, ai],
+                         "replicated_minus_independent": d["eg_replicated"][mi, 0, ai] - ind}.items():
+                row[k], row[f"{k}_se"] = (float(v) for v in mean_se(np.asarray(x)))
+            rows.append(row)
+            print(row, flush=True)
+    _save("sbpi_confirm", rows, {"seeds": 16, "seed": 1})
+
+
+PARTS = {"sbpi": sbpi, "sbpi_confirm": sbpi_confirm, "vote": vote, "width": width, "digits": digits, "mnist1d": mnist1d}
 
 
 def main():

@@ -3,8 +3,9 @@ selected on fresh seeds, the circular-Gaussian width sweep, the online digits ro
 starts, MNIST-1D, and b-bit SBPI.  Writes docs/routing/<part>.json and .csv; checkpoints under
 fastq-out/routing_extra (a rerun resumes).
 
-Usage: ``python scripts/routing_extra.py [sbpi] [sbpi_confirm] [vote] [width] [digits] [mnist1d] [--jobs J]`` (all parts
-by default; each a few minutes with 2 workers on a loaded machine).
+Usage: ``python scripts/routing_extra.py [PART ...] [--jobs J]`` with PART among networks_independent,
+sbpi, sbpi_confirm, vote, width, digits, mnist1d (all parts by default; each a few minutes with
+2 workers on a loaded machine).
 """
 from __future__ import annotations
 
@@ -131,7 +132,17 @@ def sbpi_confirm(jobs):
     _save("sbpi_confirm", rows, {"seeds": 16, "seed": 1})
 
 
-PARTS = {"sbpi": sbpi, "sbpi_confirm": sbpi_confirm, "vote": vote, "width": width, "digits": digits, "mnist1d": mnist1d}
+def networks_independent(jobs):
+    """The network learning curves (figure routing_networks) with *independent* starts."""
+    from fastq.routing.finite_studies import routing_network_curves
+
+    rows, _ = routing_network_curves(seeds=12, seed=0, n_jobs=jobs, init_mode="independent",
+                                     checkpoint_dir=CKPT / "networks_independent")
+    _save("networks_independent", rows, {"seeds": 12, "seed": 0, "init_mode": "independent"})
+
+
+PARTS = {"networks_independent": networks_independent, "sbpi": sbpi, "sbpi_confirm": sbpi_confirm, "vote": vote,
+         "width": width, "digits": digits, "mnist1d": mnist1d}
 
 
 def main():

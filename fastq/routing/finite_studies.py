@@ -32,16 +32,21 @@ NETWORK_STUDY = dict(alphas=(0.3, 0.6, 1.0, 1.5, 2.0, 3.0), copies=(2, 4, 8), ps
 NETWORK_QUICK = dict(alphas=(0.5, 1.5), copies=(2, 4), n=16, epochs=3, n_test=200)
 
 
-def routing_network_curves(*, quick=False, seeds=12, seed=0, n_jobs=1, progress=False, checkpoint_dir=None):
+def routing_network_curves(*, quick=False, seeds=12, seed=0, n_jobs=1, progress=False, checkpoint_dir=None,
+                           init_mode="shared", learners=None):
     """(rows, studies): learning curves of :data:`NETWORK_SETTINGS` on a finite teacher task.
 
-    N = 150, P = alpha N samples shared by the copies, 20 epochs, shared starts, 1000 test samples;
-    the rows of :func:`~fastq.routing.claims.finite_rows` (selected on the first half of the seeds,
-    reported on the second).  Quick: N = 16, 3 epochs, 4 seeds, M in {2, 4}, two alphas.
+    N = 150, P = alpha N samples shared by the copies, 20 epochs, ``init_mode`` starts (shared by
+    default), 1000 test samples; the rows of :func:`~fastq.routing.claims.finite_rows` (selected on
+    the first half of the seeds, reported on the second).  ``learners``: labels of
+    :data:`NETWORK_SETTINGS` to run (all by default).  Quick: N = 16, 3 epochs, 4 seeds, M in
+    {2, 4}, two alphas.
     """
     rows, studies = [], []
     for label, extra in NETWORK_SETTINGS:
-        kw = {**NETWORK_STUDY, **(NETWORK_QUICK if quick else {}), **extra}
+        if learners is not None and label not in learners:
+            continue
+        kw = {**NETWORK_STUDY, **(NETWORK_QUICK if quick else {}), **extra, "init_mode": init_mode}
         model, rule = kw.pop("model"), kw.pop("rule")
         res = routing_study(model, rule, seeds=4 if quick else seeds, seed=seed, n_jobs=n_jobs, progress=progress,
                             checkpoint_dir=checkpoint_dir, **kw)

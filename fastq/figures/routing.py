@@ -93,7 +93,8 @@ def make_networks(out_dir, *, quick=False, n_jobs=1, progress=False, seeds=12, s
     paths.append(store.write_json(out_dir / "routing_networks.json", {**meta, "rows": rows}))
     keys = list(rows[0])
     paths.append(store.write_csv(out_dir / "routing_networks.csv", keys, [[r[k] for k in keys] for r in rows]))
-    paths.append(plot_finite(out_dir / "routing_networks.json", out_dir / "routing_networks.png", marks=False))
+    paths.append(plot_finite(out_dir / "routing_networks.json", out_dir / "routing_networks.png", marks=False,
+                             diffs=True))
     return paths
 
 

@@ -9,7 +9,7 @@ import pytest
 from fastq import FastqInputError
 from fastq.routing import route, routing_study
 from fastq.routing.claims import finite_rows
-from fastq.routing.finite_studies import routing_vote_study, routing_width_sweep
+from fastq.routing.finite_studies import routing_network_curves, routing_vote_study, routing_width_sweep
 from fastq.routing.single import _simulate
 from fastq.routing.spec import make_routing_setup
 
@@ -39,8 +39,8 @@ def test_rows_select_on_the_target_and_report_held_out_seeds():
 def test_vote_study_and_width_sweep_quick(tmp_path):
     rows, res = routing_vote_study(quick=True, checkpoint_dir=tmp_path)
     assert len(rows) == 2 and all(r["target"] == "vote" and r["seeds_reported"] == 4 for r in rows)
-    again, _ = routing_vote_study(quick=True, n_jobs=2, checkpoint_dir=tmp_path)  # resumed from checkpoints
-    assert again == rows
+    assert routing_vote_study(quick=True, n_jobs=2)[0] == rows  # 2 workers, computed afresh
+    assert routing_vote_study(quick=True, checkpoint_dir=tmp_path)[0] == rows  # resumed from checkpoints
     rows, res = routing_width_sweep(quick=True)
     assert {r["width"] for r in rows} == {0.5, 2.0} and len(rows) == 2 * 2  # widths x p > 0
     d = res.data
@@ -49,6 +49,12 @@ def test_vote_study_and_width_sweep_quick(tmp_path):
         pi = list(res.coords["p"]).index(r["p"])
         x = d["eg_copies"][0, ki, pi, 0] - d["eg_copies"][0, 0, 0, 0]
         assert np.isclose(r["copies_minus_independent"], x.mean())
+
+
+def test_network_curves_same_for_1_and_2_workers():
+    a, _ = routing_network_curves(quick=True, learners=("MLP K=4 / SGD / real",), init_mode="independent")
+    b, _ = routing_network_curves(quick=True, learners=("MLP K=4 / SGD / real",), init_mode="independent", n_jobs=2)
+    assert a == b and len(a) == 4 and {r["setting"] for r in a} == {"MLP K=4 / SGD / real"}
 
 
 mnist = pytest.mark.skipif(not __import__("fastq._mnist1d", fromlist=["x"]).mnist1d_available(),

@@ -60,3 +60,23 @@ def test_finite_cost_per_epoch_side_by_side():
         print(f"\nM = {m}: independent copies {ind / FINITE['epochs'] * 1e3:.2f} ms per epoch "
               f"({ind / (m * t['one model']):.2f} x M one-model runs); routed / independent: "
               + ", ".join(f"{k} {v / ind:.2f}" for k, v in t.items() if k not in ("one model", "independent")))
+
+
+NETWORKS = {"committee": dict(model="committee", bits=1, hidden=3), "mlp": dict(model="mlp", bits=0, hidden=4)}
+
+
+def test_finite_network_cost_per_epoch_side_by_side():
+    """The same for the networks of the finite-set learning curves (N = 150, alpha = 2, 5 epochs,
+    shared starts): routed copies per epoch against independent copies (no timing asserts)."""
+    for name, net in NETWORKS.items():
+        for m in (4, 8):
+            runs = {"independent": dict(p=0.0)}
+            runs.update({f"{k} p={p:g}": dict(p=p, kernel=k) for k in ("uniform", "gaussian") for p in (0.3, 1.0)})
+            setups = {k: fastq.make_routing_setup(**net, n=150, alpha=2.0, epochs=5, copies=m, n_test=100, **kw)
+                      for k, kw in runs.items()}
+            for s in setups.values():
+                fastq.route(s, seed=0)
+            t = {k: best_of(lambda s=s: fastq.route(s, seed=1), 3) for k, s in setups.items()}
+            ind = t["independent"]
+            print(f"\n{name}, M = {m}: independent copies {ind / 5 * 1e3:.2f} ms per epoch; routed / independent: "
+                  + ", ".join(f"{k} {v / ind:.2f}" for k, v in t.items() if k != "independent"))

@@ -70,9 +70,10 @@ def register(sub):
                    help="coupling to the centre of the baselines, in (0, 1]: constant for elastic, the start of "
                         "the rise to 1 for replicated (default: 0.05)")
     g.add_argument("--gamma", type=C._float, dest="coupling", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    g.add_argument("--dataset", choices=("teacher", "digits"), default="teacher",
+    g.add_argument("--dataset", choices=("teacher", "digits", "mnist1d"), default="teacher",
                    help="teacher: fresh Gaussian samples of a teacher; digits: scikit-learn's 8x8 digits, 5-9 vs "
-                        "0-4, networks only, needs --n 64 (default: teacher)")
+                        "0-4, networks only, needs --n 64; mnist1d: MNIST-1D made locally, 5-9 vs 0-4, "
+                        "networks only, needs --n 40 (default: teacher)")
     g.add_argument("--n-test", type=C._float, default=2000, metavar="T",
                    help="test samples, integer >= 10 (default: 2000)")
     g.add_argument("--runs", type=C._float, default=8, metavar="R", help="seeds, integer >= 2 (default: 8)")

@@ -15,7 +15,7 @@ its JSON.  Groups:
 * ``sgd`` -- quantized SGD in linear regression (risk curves, dimension, batch, spectrum, INT vs
   FP, simulation check, claims);
 * ``routing`` -- permutation routing across model copies (``routing_claims``, ``routing_hebb``,
-  ``routing_finite``);
+  ``routing_finite``, ``routing_networks``);
 * ``formats`` -- weight formats side by side and the optimal level set (``formats_4bit``,
   ``formats_8bit``);
 * ``claims`` -- the paper's Eg claims under RS, 1RSB and ridge-then-round (``claims_optimum``,

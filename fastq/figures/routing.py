@@ -9,7 +9,10 @@
 * ``routing_finite`` (:func:`make_finite`) -- learning curves Eg(alpha) on a finite training set
   with a fixed lift (clipped perceptron, binary teacher and weights) against every baseline, with
   the theory marks of the binary perceptron; ``routing_finite.json`` / ``.csv`` hold the rows
-  (best routed kernel and p selected on half of the seeds, reported on the other half).
+  (best routed kernel and p selected on half of the seeds, reported on the other half);
+* ``routing_networks`` (:func:`make_networks`) -- the same learning curves for the binary committee
+  machine and the real MLP on a finite teacher task (shared starts); checkpoints into
+  ``out_dir/checkpoints``, so an interrupted run resumes.
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from .. import store
 from ..labelled import write_netcdf
 from ..plotting.routing import plot_claims, plot_finite, plot_hebb
 from ..routing.claims import routing_claims, routing_finite_claims
+from ..routing.finite_studies import routing_network_curves
 from ..routing.study import mean_se, routing_study
 from ..routing.theory import hebb_eg
 from . import figure_meta
@@ -77,4 +81,22 @@ def make_finite(out_dir, *, quick=False, n_jobs=1, progress=False, seeds=12, see
     return paths
 
 
-FIGURES = {"routing_claims": make_claims, "routing_hebb": make_hebb, "routing_finite": make_finite}
+def make_networks(out_dir, *, quick=False, n_jobs=1, progress=False, seeds=12, seed=0):
+    """Network learning curves on a finite set (N = 150, 20 epochs, 12 seeds; quick: N = 16, 3
+    epochs, 4 seeds), resumable from ``out_dir/checkpoints``.
+    """
+    out_dir = Path(out_dir)
+    rows, studies = routing_network_curves(quick=quick, seeds=seeds, seed=seed, n_jobs=n_jobs, progress=progress,
+                                           checkpoint_dir=out_dir / "checkpoints")
+    paths = [write_netcdf(s.dataset(), out_dir / f"routing_networks_{i}.nc") for i, s in enumerate(studies)]
+    meta = figure_meta("routing_networks", {"quick": quick, "seeds": seeds, "seed": seed})
+    paths.append(store.write_json(out_dir / "routing_networks.json", {**meta, "rows": rows}))
+    keys = list(rows[0])
+    paths.append(store.write_csv(out_dir / "routing_networks.csv", keys, [[r[k] for k in keys] for r in rows]))
+    paths.append(plot_finite(out_dir / "routing_networks.json", out_dir / "routing_networks.png", marks=False,
+                             diffs=True))
+    return paths
+
+
+FIGURES = {"routing_claims": make_claims, "routing_hebb": make_hebb, "routing_finite": make_finite,
+           "routing_networks": make_networks}

@@ -57,25 +57,31 @@ def plot_hebb(npz_path, png_path):
 THEORY_MARKS = (("capacity 0.833", 0.833), ("Gibbs 1.245", 1.245), ("AMP 1.493", 1.493))
 _CURVES = (("independent", "independent copies", "C0", "o"), ("routed", "routed copies (chosen kernel, p)", "C3", "s"),
            ("replicated", "robust ensemble (replicated)", "C2", "^"), ("elastic", "elastic", "C4", "v"),
-           ("one_model", "one model, M E epochs", "k", "x"), ("vote_routed", "vote of routed copies", "C1", "D"))
+           ("one_model", "one model, M E epochs", "k", "x"), ("vote_routed", "vote of routed copies", "C1", "D"),
+           ("vote_independent", "vote of independent copies", "C5", "d"))
 
 
-def plot_finite(json_path, png_path, copies=4):
+def plot_finite(json_path, png_path, copies=4, marks=True, diffs=False):
     """Test error against alpha on a finite training set, one panel per setting (M = ``copies``),
-    routed copies against every baseline, the theory marks of the binary perceptron as lines.
+    routed copies against every baseline; ``marks``: the theory marks of the binary perceptron as
+    lines; ``diffs``: a second row with the paired differences routed - independent (copies and
+    votes) for every M (means and standard errors over the reported seeds).
     """
-    rows = [r for r in json.loads(Path(json_path).read_text())["rows"] if r["copies"] == copies]
-    if not rows:
-        rows = json.loads(Path(json_path).read_text())["rows"]
+    every = json.loads(Path(json_path).read_text())["rows"]
+    rows = [r for r in every if r["copies"] == copies] or every
     labels = list(dict.fromkeys(r["setting"] for r in rows))
-    fig, axes = new_figure(1, len(labels), size=(5.2 * len(labels), 4.2))
+    if diffs:
+        fig, axes = new_figure(2, len(labels), size=(5.2, 3.6))
+        _plot_diffs(axes[1], every, labels)
+    else:
+        fig, axes = new_figure(1, len(labels), size=(5.2 * len(labels), 4.2))
     for ax, label in zip(axes[0], labels):
         rs = [r for r in rows if r["setting"] == label]
         a = np.array([r["alpha"] for r in rs])
         for key, name, color, mk in _CURVES:
             ax.errorbar(a, [r[key] for r in rs], yerr=[r[f"{key}_se"] for r in rs], color=color, marker=mk, ms=3.5,
                         lw=1.0, capsize=2, label=name)
-        for text, x in THEORY_MARKS:
+        for text, x in THEORY_MARKS if marks else ():
             ax.axvline(x, color="0.6", lw=0.8, ls=":")
             ax.text(x, 0.98, text, rotation=90, va="top", ha="right", fontsize=6, transform=ax.get_xaxis_transform())
         ax.set_xlabel("alpha = P / N (training set shared by the copies)")
@@ -83,3 +89,22 @@ def plot_finite(json_path, png_path, copies=4):
         ax.set_title(f"{label}, M = {rs[0]['copies']}", fontsize=8)
     axes[0, 0].legend(fontsize=6)
     return save_figure(fig, png_path)
+
+
+def _plot_diffs(axes, rows, labels):
+    """Paired differences routed - independent (copies: solid, vote: dashed) per M, one panel per setting."""
+    for ax, label in zip(axes, labels):
+        rs = [r for r in rows if r["setting"] == label]
+        for i, m in enumerate(sorted({r["copies"] for r in rs})):
+            sub = [r for r in rs if r["copies"] == m]
+            a = np.array([r["alpha"] for r in sub]) * (1 + 0.015 * i)
+            for key, ls, mk in (("routed_minus_independent", "-", "o"),
+                                ("vote_routed_minus_vote_independent", "--", "s")):
+                ax.errorbar(a, [r[key] for r in sub], yerr=[r[f"{key}_se"] for r in sub], color=f"C{i}", ls=ls,
+                            marker=mk, ms=3, lw=1.0, capsize=2,
+                            label=f"M = {m}, {'copies' if key.startswith('routed') else 'vote'}")
+        ax.axhline(0.0, color="0.5", lw=0.8)
+        ax.set_xlabel("alpha = P / N")
+        ax.set_ylabel("routed - independent (paired)")
+        ax.set_title(f"{label}: routed - independent, held-out seeds", fontsize=8)
+    axes[0].legend(fontsize=6, ncol=2)

@@ -28,10 +28,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import _validate as V
+from .._mnist1d import MNIST1D_SIZE, mnist1d_arrays, mnist1d_available  # noqa: F401 (re-exported)
 
 DATASETS = ("teacher", "digits", "mnist1d")
-#: MNIST-1D with the package's default settings has 5000 signals
-MNIST1D_SIZE = 5000
 #: digits has 1797 images
 DIGITS_SIZE = 1797
 #: largest synthetic set accepted: rows per split, and rows x features over both splits
@@ -65,33 +64,10 @@ def sklearn_available() -> bool:
     return importlib.util.find_spec("sklearn") is not None
 
 
-def mnist1d_available() -> bool:
-    """Whether the ``mnist1d`` package (part of the optional extra ``fastq[data]``) is installed."""
-    import importlib.util
-
-    return importlib.util.find_spec("mnist1d") is not None
-
-
 def _mnist1d(n_train, seed):
-    import random
-
-    if not mnist1d_available():
-        raise V.FastqInputError("the mnist1d data set needs the mnist1d package: pip install fastq[data] "
-                                "(its make_dataset builds the data locally, nothing is downloaded)")
-    from mnist1d.data import get_dataset_args, make_dataset
-
-    args = get_dataset_args()
-    args.seed = int(seed)
-    np_state, py_state = np.random.get_state(), random.getstate()
-    try:
-        d = make_dataset(args)
-    finally:
-        np.random.set_state(np_state)
-        random.setstate(py_state)
-    X = np.concatenate([d["x"], d["x_test"]]).astype(np.float64)
-    y = np.concatenate([d["y"], d["y_test"]]).astype(np.int64)
+    X, y = mnist1d_arrays(int(seed))
     Xtr, Xte = _standardize(X[:n_train], X[n_train:])
-    return Xtr, y[:n_train], Xte, y[n_train:], 10
+    return Xtr, y[:n_train].copy(), Xte, y[n_train:].copy(), 10
 
 
 def _standardize(X_train, X_test):

@@ -86,34 +86,44 @@ FINITE_STUDY = dict(alphas=(0.3, 0.6, 1.0, 1.5, 2.0, 3.0), copies=(2, 4, 8), ps=
 FINITE_QUICK = dict(alphas=(0.5, 1.5), copies=(2, 4), n=31, epochs=3)
 
 
-def finite_rows(label, res):
-    """Per (alpha, M): the best routed (kernel, p > 0) selected on the first half of the seeds,
-    reported with every baseline on the second half (paired differences, standard errors).
+def finite_rows(label, res, *, target="copies", n_select=None):
+    """Per (alpha, M): the best routed (kernel, p > 0) selected on the first ``n_select`` seeds
+    (default half) by the mean of ``target`` ("copies": the copies' test error, "vote": their
+    vote's), reported with every baseline on the other seeds (paired differences, standard errors).
     """
     d, c = res.data, res.coords
-    half = d["eg_copies"].shape[-1] // 2
-    sel, rep = slice(0, half), slice(half, None)
+    n_seeds = d["eg_copies"].shape[-1]
+    n_select = n_seeds // 2 if n_select is None else int(n_select)
+    if not 1 <= n_select < n_seeds - 1:
+        raise ValueError(f"n_select must leave >= 2 seeds to report (got {n_select} of {n_seeds})")
+    sel, rep = slice(0, n_select), slice(n_select, None)
     p0 = list(c["p"]).index(0.0)
     rows = []
     for ai, alpha in enumerate(c["alpha"]):
         for mi, m in enumerate(c["copies"]):
             routed = d["eg_copies"][mi, :, :, ai, :]               # (kernel, p, seed)
-            score = routed[..., sel].mean(axis=-1)
+            score = d[f"eg_{target}"][mi, :, :, ai, sel].mean(axis=-1)
             score[:, p0] = np.inf
             ki, pi = np.unravel_index(np.argmin(score), score.shape)
             pick = {"routed": routed[ki, pi, rep], "independent": d["eg_copies"][mi, 0, p0, ai, rep],
                     "replicated": d["eg_replicated"][mi, 0, ai, rep], "elastic": d["eg_elastic"][mi, 0, ai, rep],
                     "one_model": d["eg_one_model"][mi, ai, rep], "vote_routed": d["eg_vote"][mi, ki, pi, ai, rep],
                     "vote_independent": d["eg_vote"][mi, 0, p0, ai, rep],
+                    "centre_routed": d["eg_centre"][mi, ki, pi, ai, rep],
+                    "centre_independent": d["eg_centre"][mi, 0, p0, ai, rep],
                     "train_routed": d["et_copies"][mi, ki, pi, ai, rep],
                     "train_independent": d["et_copies"][mi, 0, p0, ai, rep],
                     "train_replicated": d["et_replicated"][mi, 0, ai, rep]}
             pick["routed_minus_independent"] = pick["routed"] - pick["independent"]
             pick["routed_minus_replicated"] = pick["routed"] - pick["replicated"]
+            pick["routed_minus_elastic"] = pick["routed"] - pick["elastic"]
+            pick["routed_minus_one_model"] = pick["routed"] - pick["one_model"]
             pick["replicated_minus_independent"] = pick["replicated"] - pick["independent"]
             pick["vote_routed_minus_vote_independent"] = pick["vote_routed"] - pick["vote_independent"]
+            pick["centre_routed_minus_centre_independent"] = pick["centre_routed"] - pick["centre_independent"]
             out = {"setting": label, "alpha": float(alpha), "copies": int(m), "kernel": str(c["kernel"][ki]),
-                   "p": float(c["p"][pi]), "seeds_reported": int(pick["routed"].size)}
+                   "p": float(c["p"][pi]), "target": target, "seeds_selected": n_select,
+                   "seeds_reported": int(pick["routed"].size)}
             for name, x in pick.items():
                 out[name], out[f"{name}_se"] = (float(v) for v in mean_se(x))
             rows.append(out)

@@ -33,7 +33,7 @@ def lift_key(ss: np.random.SeedSequence) -> tuple:
 def training_set(st: _State, s: RoutingSetup, ss: np.random.SeedSequence):
     """(X (P_max, N), y (P_max,)): the largest training set; a run at alpha uses its first P rows."""
     p_max = s.n_train()
-    if s.dataset == "digits":
+    if s.dataset != "teacher":
         return st.Xtr[:p_max], st.ytr[:p_max]
     X = _rng(ss, 4).standard_normal((p_max, s.n))
     return X, st.labels(X)

@@ -6,8 +6,9 @@ not depend on M, p, the kernel or the number of workers):
 * ``(0,)`` teacher: perceptron ``w0 = where(random(N) < 1/2, -1, 1)``; networks
   ``W0 = standard_normal((K, N))`` then (mlp) ``v0 = standard_normal(K)``;
 * ``(1,)`` test set: ``standard_normal((n_test, N))``;
-* digits (networks): the teacher stream shuffles the 1797 images (``permutation``), the first
-  1297 train and the rest test; copy ``a`` draws its step's image by ``integers(0, 1297)``;
+* digits / mnist1d (networks): the teacher stream shuffles the 1797 images (the 5000 MNIST-1D
+  signals, made with seed 0) by ``permutation``, the first 1297 (4000) train and the rest test;
+  online, copy ``a`` draws its step's row by ``integers(0, n_train)``;
 * ``(2,)`` routing draws (used inside the kernel; see ``_kernels``);
 * ``(3, a)`` copy ``a``: first its initial hidden states ``init * standard_normal(N)`` (networks:
   ``(K, N)``; with ``init_mode`` "shared" every copy then starts from copy 0's draw), then one
@@ -108,8 +109,8 @@ class _State:
             self.w0 = np.where(teach.random(n) < 0.5, -1.0, 1.0)
             self.h = np.stack([s.init * g.standard_normal(n) for g in self.gens])
         else:
-            if s.dataset == "digits":
-                self.Xtr, self.ytr, self.X_test, self.y_test = _digits(teach)
+            if s.dataset != "teacher":
+                self.Xtr, self.ytr, self.X_test, self.y_test = _real_data(s.dataset, teach)
             else:
                 self.W0 = teach.standard_normal((k, n))
                 self.v0 = np.ones(k) if s.model == "committee" else teach.standard_normal(k)
@@ -120,7 +121,7 @@ class _State:
         if s.model != "perceptron":
             self.wv = self.quant(self.hv) if s.model == "mlp" else self.hv.copy()
         self.w = self.quant(self.h)
-        if s.dataset != "digits":
+        if s.dataset == "teacher":
             self.X_test = _rng(ss, 1).standard_normal((s.n_test, n))
             self.y_test = self.labels(self.X_test)
 
@@ -136,19 +137,27 @@ class _State:
         return _sign(_sign(X @ self.W0.T) @ self.v0)
 
 
-def _digits(g):
-    """scikit-learn's digits shuffled by ``g``: standardized (train statistics), labels +-1 (5-9: +1)."""
-    from sklearn.datasets import load_digits
+def _real_data(name, g):
+    """scikit-learn's digits or MNIST-1D (made with seed 0) shuffled by ``g``, standardized with the
+    training statistics, labels +-1 (digits 5-9: +1): (X_train, y_train, X_test, y_test).
+    """
+    from .spec import REAL_DATA
 
-    from .spec import DIGITS_TRAIN
+    if name == "digits":
+        from sklearn.datasets import load_digits
 
-    X, y = load_digits(return_X_y=True)
+        X, y = load_digits(return_X_y=True)
+    else:
+        from .._mnist1d import mnist1d_arrays
+
+        X, y = mnist1d_arrays(0)
+    n_train = REAL_DATA[name][1]
     perm = g.permutation(X.shape[0])
     X, y = X[perm].astype(np.float64), np.where(y[perm] >= 5, 1.0, -1.0)
-    mu, sd = X[:DIGITS_TRAIN].mean(axis=0), X[:DIGITS_TRAIN].std(axis=0)
+    mu, sd = X[:n_train].mean(axis=0), X[:n_train].std(axis=0)
     sd[sd == 0] = 1.0
     X = (X - mu) / sd
-    return X[:DIGITS_TRAIN], y[:DIGITS_TRAIN], X[DIGITS_TRAIN:], y[DIGITS_TRAIN:]
+    return X[:n_train], y[:n_train], X[n_train:], y[n_train:]
 
 
 def coupling(s: RoutingSetup, t0: int, count: int, total: int) -> np.ndarray:
@@ -173,7 +182,7 @@ def _advance(st: _State, s: RoutingSetup, n_steps: int, t0: int = 0) -> None:
         b = min(block, n_steps - done)
         gam = coupling(s, t0 + done, b, total)
         X = np.empty((b, m, n))
-        if s.dataset == "digits":
+        if s.dataset != "teacher":
             Y = np.empty((b, m))
             for a in range(m):
                 idx = st.gens[a].integers(0, st.Xtr.shape[0], size=b)

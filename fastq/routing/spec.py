@@ -28,10 +28,15 @@ MODELS = ("perceptron", "committee", "mlp")
 RULES = {"perceptron": ("hebb", "perceptron", "clipped", "sbpi"), "committee": ("ste",), "mlp": ("ste",)}
 KERNELS = ("uniform", "ring", "gaussian")
 INIT_MODES = ("shared", "independent")
-DATASETS = ("teacher", "digits")
+DATASETS = ("teacher", "digits", "mnist1d")
 #: digits: 8x8 images, the first DIGITS_TRAIN of a seeded shuffle train, the rest test
 DIGITS_N = 64
 DIGITS_TRAIN = 1297
+#: mnist1d: 40-sample signals, the first MNIST1D_TRAIN of a seeded shuffle of the 5000 train
+MNIST1D_N = 40
+MNIST1D_TRAIN = 4000
+#: input dimension and training rows of each real data set
+REAL_DATA = {"digits": (DIGITS_N, DIGITS_TRAIN), "mnist1d": (MNIST1D_N, MNIST1D_TRAIN)}
 MAX_COPIES = 64
 MAX_N = 100_000
 MAX_HIDDEN = 64
@@ -56,7 +61,8 @@ class RoutingSetup:
     samples for the vote (perceptron) and the test errors (committee / mlp); dataset : "teacher"
     (fresh Gaussian samples) or "digits" (networks only: scikit-learn's 8x8 digits, label +1 for
     digits 5-9 and -1 for 0-4, N = 64; each step draws a training image uniformly with replacement
-    from 1297, the test error is on the other 500); epochs : None = online (fresh samples every
+    from 1297, the test error is on the other 500) or "mnist1d" (MNIST-1D made locally, N = 40, the
+    same labels, 4000 training signals and 1000 test); epochs : None = online (fresh samples every
     step), else E passes over a finite training set of P = round(alpha N) samples shared by the
     copies (each alpha of ``alphas`` is then its own run, on the first P samples of one draw);
     width : of the circular-Gaussian kernel (in copies); init_mode : "shared" (every copy starts
@@ -197,12 +203,17 @@ def make_routing_setup(model="perceptron", rule=None, *, n=200, alphas=None, alp
         raise V.FastqInputError(f"hidden must be odd for the committee machine (got {hidden})")
     n_test = V.integer("n_test", n_test, 10, 1_000_000)
     dataset = _choice("dataset", dataset, DATASETS)
-    if dataset == "digits":
+    if dataset in REAL_DATA:
         if model == "perceptron":
-            raise V.FastqInputError("dataset must be teacher for the perceptron (got 'digits')")
-        if n != DIGITS_N:
-            raise V.FastqInputError(f"n must be {DIGITS_N} for the digits data set (got {n})")
-        _require_sklearn()
+            raise V.FastqInputError(f"dataset must be teacher for the perceptron (got {dataset!r})")
+        if n != REAL_DATA[dataset][0]:
+            raise V.FastqInputError(f"n must be {REAL_DATA[dataset][0]} for the {dataset} data set (got {n})")
+        if dataset == "digits":
+            _require_sklearn()
+        else:
+            from .._mnist1d import require_mnist1d
+
+            require_mnist1d()
     if epochs is not None:
         epochs = V.integer("epochs", epochs, 1, 1_000_000)
     width = V.positive("width", width)
@@ -235,9 +246,9 @@ def _check_finite(s: RoutingSetup, p_max: int) -> None:
     """Refuse a training set that does not fit memory (or the digits images)."""
     from ..limits import check_memory
 
-    if s.dataset == "digits" and p_max > DIGITS_TRAIN:
-        raise V.FastqInputError(f"alpha * n must be <= {DIGITS_TRAIN} training images for digits with epochs "
-                                f"(got {p_max} samples)")
+    if s.dataset in REAL_DATA and p_max > REAL_DATA[s.dataset][1]:
+        raise V.FastqInputError(f"alpha * n must be <= {REAL_DATA[s.dataset][1]} training rows for {s.dataset} "
+                                f"with epochs (got {p_max} samples)")
     elements = float(p_max) * s.n
     check_memory(f"the training set (P = {p_max} samples of N = {s.n})", 8.0 * elements * 2)
     if elements > MAX_TRAIN_ELEMENTS:

@@ -207,6 +207,8 @@ CASES = [
     (["route", "--kernel", "ring", "--p", "nan"], "p"),
     (["routing", "--model", "mlp", "--dataset", "digits", "--n", "50"], "n"),
     (["routing", "--dataset", "digits", "--n", "64"], "dataset"),
+    (["routing", "--model", "mlp", "--dataset", "mnist1d", "--n", "64"], "n"),
+    (["routing", "--model", "mlp", "--dataset", "mnist1d", "--n", "40", "--alpha", "101", "--epochs", "2"], "alpha"),
     # --- ste
     (["ste", "--format", "nf3", "--omega", "2", "--lr", "0.5", "--sigma", "0.1"], "format"),
     ([*STE, "--lr", "2"], "lr"),

@@ -31,6 +31,8 @@ PERC = [
          clip=0.6),
     dict(rule="sbpi", bits=2, p=0.8, kernel="gaussian", gamma=0.0, gamma_end=0.0, init_mode="independent",
          margin=0.8),
+    dict(rule="sbpi", bits=3, p=0.7, kernel="ring", gamma=0.05, gamma_end=1.0, init_mode="independent",
+         margin=1.2, clip=0.9),
 ]
 
 

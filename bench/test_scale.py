@@ -74,7 +74,7 @@ def test_million_point_phase_command(benchmark, tmp_path):
     """``fastq phase --n-p 1:250 --omega 0.05:10:4000 --jobs 2 --no-kappa --no-plot`` as a user
     runs it (threads, the command's default backend): whole-process wall time and peak memory."""
     run = [sys.executable, "-m", "fastq", *COMMAND, "--out", str(tmp_path / "warm")]
-    subprocess.run(run[:3] + ["--n-p", "1:2", "--omega", "0.1:1:20", "--no-plot", "--out", str(tmp_path / "w")],
+    subprocess.run(run[:4] + ["--n-p", "1:2", "--omega", "0.1:1:20", "--no-plot", "--out", str(tmp_path / "w")],
                    check=True, capture_output=True)  # kernel cache filled before timing
     t = time.perf_counter()
     subprocess.run(run, check=True, capture_output=True)

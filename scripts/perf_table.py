@@ -6,7 +6,7 @@ table in Markdown with the range over runs (``lo-hi``).  Nothing is typed by han
 benchmark did not run says so.
 
     python scripts/perf_table.py --runs 3            # about 25 minutes on a quiet 2-core machine
-    python scripts/perf_table.py --runs 1 --only amp  # rows whose key contains "amp"
+    python scripts/perf_table.py --runs 1 --only amp,grid  # rows whose key contains "amp" or "grid"
 
 Run it on a quiet machine (nothing else on the cores); the table says when it was made and on
 how many cores.
@@ -142,7 +142,7 @@ def _run_once(nodes, out_json):
     """One pytest process over ``nodes`` (slow ones included) writing pytest-benchmark JSON."""
     cmd = [sys.executable, "-m", "pytest", *nodes, "-m", "slow or not slow", "-q", "-p", "no:cacheprovider",
            "--benchmark-json", out_json, "--benchmark-disable-gc"]
-    subprocess.run(cmd, cwd=ROOT, check=False)
+    subprocess.run(cmd, cwd=ROOT, check=False, stdout=sys.stderr)  # pytest's report to stderr: stdout is the table
     with open(out_json) as fh:
         data = json.load(fh)
     infos = {}
@@ -154,11 +154,12 @@ def _run_once(nodes, out_json):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--runs", type=int, default=3, help="pytest sessions (ranges are over them; default 3)")
-    ap.add_argument("--only", default="", help="rows whose key contains this text (default: all)")
+    ap.add_argument("--only", default="", help="comma-separated texts: rows whose key contains one (default: all)")
     args = ap.parse_args(argv)
     if not 1 <= args.runs <= 20:
         ap.error(f"--runs must be an integer in [1, 20] (got {args.runs})")
-    rows = [r for r in ROWS if args.only in r[0]]
+    wanted = [w for w in args.only.split(",") if w] or [""]
+    rows = [r for r in ROWS if any(w in r[0] for w in wanted)]
     nodes = sorted({n for r in rows for n in r[2]})
     merged: dict[str, list] = {}
     with tempfile.TemporaryDirectory() as tmp:

@@ -20,6 +20,9 @@ from ._rsb_newton import fixed_mu, point
 from .saddle import solve_rs
 
 NAN = math.nan
+#: hard limits of mu: a maximum of e(mu) outside the scan grid is followed (warm start, or the cold
+#: scan extended geometrically beyond an end of the grid) up to these; beyond them: ``mu_at_edge``
+MU_LO, MU_HI = 1e-4, 1e7
 
 
 def _rs_part(q, model):
@@ -79,19 +82,51 @@ def _scan(args, start, grid, n_nodes):
     return scan
 
 
-def solve(q, model, grid, n_nodes, warm=None):
-    """One 1RSB point of the hard quantizer ``q``: ``(record dict, warm token)``."""
+def _extend(args, scan, grid, n_nodes):
+    """While the best valid point of the scan is at an end of the grid, add grid points beyond that
+    end (same ratio, warm from the end point) until e(mu) falls, a point is invalid or mu leaves
+    [MU_LO, MU_HI].  Returns the extended ``(scan, grid)``.
+    """
+    grid = list(grid)
+    ratio = grid[1] / grid[0]
+    while True:
+        good = [i for i, s in enumerate(scan) if s[2]]
+        if not good:
+            return scan, grid
+        best = max(good, key=lambda i: scan[i][1])
+        if best == len(grid) - 1 and grid[-1] * ratio <= MU_HI:
+            mu, end = grid[-1] * ratio, -1
+        elif best == 0 and grid[0] / ratio >= MU_LO:
+            mu, end = grid[0] / ratio, 0
+        else:
+            return scan, grid
+        x1, _, e, st = fixed_mu(args, scan[end][0], mu, n_nodes, None)
+        item = (x1, e, st == "converged" and math.isfinite(e) and x1[0] >= 0.0)
+        if end == 0:
+            scan, grid = [item] + scan, [mu] + grid
+        else:
+            scan, grid = scan + [item], grid + [mu]
+        if not item[2]:
+            return scan, grid
+
+
+def solve(q, model, grid, n_nodes, warm=None, cold=True):
+    """One 1RSB point of the hard quantizer ``q``: ``(record dict, warm token)``.  With ``cold``
+    False a failed warm start is not followed by a cold solve (status ``max_iter``, numbers nan).
+    """
     rs, rs_part = _rs_part(q, model)
     args = (np.asarray(q.levels, dtype=np.float64), np.asarray(q.thresholds, dtype=np.float64), model)
     if warm is not None:
         res = point(args, warm[0], warm[1], n_nodes)
-        if _maximum(res):  # beyond the grid's mu range: the stationary point, flagged (no cold rescan)
-            status = res["status"] if grid[0] <= res["mu"] <= grid[-1] else "mu_at_edge"
+        if _maximum(res):  # a maximum beyond [MU_LO, MU_HI]: the stationary point, flagged
+            status = res["status"] if MU_LO <= res["mu"] <= MU_HI else "mu_at_edge"
             return _record(res, q, model, rs_part, status), (res["v"], res["J"])
+        if not cold:
+            return failed(rs_part, "max_iter"), None
     if not rs.converged:
         return failed(rs_part, "diverged"), None
     start = (rs.chi, 0.3 * min(rs.Q, 2.0 * rs.eg), rs.Q, rs.m)
-    scan = _scan(args, start, grid, n_nodes)
+    scan, grid = _extend(args, _scan(args, start, grid, n_nodes), grid, n_nodes)
     good = [i for i, s in enumerate(scan) if s[2]]
     if not good:
         return failed(rs_part, "diverged"), None

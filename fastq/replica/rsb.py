@@ -259,13 +259,16 @@ def _mu_grid(mu_grid):
     return grid
 
 
-def solve_rsb_warm(quantizer: Quantizer, alpha, sigma, lam, rho=1.0, warm=None, *, n_nodes: int = 10):
+def solve_rsb_warm(quantizer: Quantizer, alpha, sigma, lam, rho=1.0, warm=None, *, n_nodes: int = 10,
+                   cold: bool = True):
     """:func:`solve_rsb` (default mu grid) continued from a neighbour: returns ``(RSBResult, warm)``;
-    pass ``warm`` on to the next point of a grid line (None: a cold solve).  Inputs are not
+    pass ``warm`` on to the next point of a grid line (None: a cold solve).  ``cold`` False: when
+    the warm start fails, report ``max_iter`` instead of solving cold.  Inputs are not
     re-validated beyond the model (the grid drivers validate their axes first).
     """
     q = _hard(quantizer)
-    rec, token = _rsb_solve.solve(q, V.model(alpha, sigma, lam, rho), _mu_grid(None), n_nodes, warm)
+    rec, token = _rsb_solve.solve(q, V.model(alpha, sigma, lam, rho), _mu_grid(None), n_nodes, warm,
+                                  cold or warm is None)
     return RSBResult(**rec), token
 
 

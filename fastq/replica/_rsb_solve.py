@@ -16,13 +16,15 @@ import math
 import numpy as np
 
 from ._rsb_fast import OUT_ENERGY, OUT_THETA
-from ._rsb_newton import fixed_mu, point
+from ._rsb_newton import QUAD_TOL, fixed_mu, point
 from .saddle import solve_rs
 
 NAN = math.nan
 #: hard limits of mu: a maximum of e(mu) outside the scan grid is followed (warm start, or the cold
-#: scan extended geometrically beyond an end of the grid) up to these; beyond them: ``mu_at_edge``
-MU_LO, MU_HI = 1e-4, 1e7
+#: scan extended geometrically beyond an end of the grid) up to these; beyond them: ``mu_at_edge``.
+#: Above ~1.2e5 the outer rule no longer resolves the tilted integrand: on the Fig. 2(a) map such
+#: "maxima" had energies up to 3e-6 below RS, which a maximum over mu cannot have (docs/rsb.md)
+MU_LO, MU_HI = 1e-4, 1e5
 
 
 def _rs_part(q, model):
@@ -53,13 +55,17 @@ def failed(rs_part, status):
                 **rs_part)
 
 
-def _good(res, lo, hi):
-    return _maximum(res) and lo <= res["mu"] <= hi
+def _good(res, lo, hi, e_rs):
+    return _maximum(res, e_rs) and lo <= res["mu"] <= hi
 
 
-def _maximum(res):
-    """A converged stationary point with chi >= 0 that is a maximum of e(mu)."""
-    return res is not None and res["v"][0] >= 0.0 and res["d2e_dmu2"] < 0.0
+def _maximum(res, e_rs):
+    """A converged stationary point with chi >= 0 that is a maximum of e(mu) and not below the RS
+    energy ``e_rs`` (e(mu) tends to it as mu -> 0, so the maximum over mu cannot lie below it; the
+    tolerance is the quadrature tolerance).
+    """
+    return (res is not None and res["v"][0] >= 0.0 and res["d2e_dmu2"] < 0.0
+            and not res["out"][OUT_ENERGY] < e_rs - QUAD_TOL)
 
 
 def _scan(args, start, grid, n_nodes):
@@ -118,7 +124,7 @@ def solve(q, model, grid, n_nodes, warm=None, cold=True):
     args = (np.asarray(q.levels, dtype=np.float64), np.asarray(q.thresholds, dtype=np.float64), model)
     if warm is not None:
         res = point(args, warm[0], warm[1], n_nodes)
-        if _maximum(res):  # a maximum beyond [MU_LO, MU_HI]: the stationary point, flagged
+        if _maximum(res, rs_part["energy_rs"]):  # a maximum beyond [MU_LO, MU_HI]: the stationary point, flagged
             status = res["status"] if MU_LO <= res["mu"] <= MU_HI else "mu_at_edge"
             return _record(res, q, model, rs_part, status), (res["v"], res["J"])
         if not cold:
@@ -135,9 +141,9 @@ def solve(q, model, grid, n_nodes, warm=None, cold=True):
     at_edge = best in (0, len(grid) - 1) or not (scan[best - 1][2] and scan[best + 1][2])
     v0 = np.append(scan[best][0], math.log(grid[best]))
     res = point(args, v0, None, n_nodes)
-    if not _good(res, lo, hi) or res["out"][OUT_ENERGY] < scan[best][1] - 1e-12:
+    if not _good(res, lo, hi, rs_part["energy_rs"]) or res["out"][OUT_ENERGY] < scan[best][1] - 1e-12:
         if at_edge and res is not None and res["v"][0] >= 0.0:
-            token = (res["v"], res["J"]) if _maximum(res) else None
+            token = (res["v"], res["J"]) if _maximum(res, rs_part["energy_rs"]) else None
             return _record(res, q, model, rs_part, "mu_at_edge"), token
         return failed(rs_part, "mu_at_edge" if at_edge else "max_iter"), None
     status = "mu_at_edge" if at_edge else res["status"]

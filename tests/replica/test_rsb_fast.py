@@ -116,7 +116,7 @@ def test_coarse_rule_is_refined_or_flagged():
 
 # ----------------------------------------------------------------------------- many levels (issue 22, the map)
 FIG2A = (1.5, 0.01, 0.0, 1.0)  # the Fig. 2(a) model
-LARGE = [(fastq.Quantizer.uniform(30, 5.0), [20.0, 60.0, 200.0, 600.0]),
+LARGE = [(fastq.Quantizer.uniform(30, 5.0), [20.0, 60.0, 200.0, 300.0]),
          (fastq.Quantizer.uniform(62, 8.0), [30.0, 100.0, 300.0, 1000.0])]
 
 

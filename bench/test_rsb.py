@@ -1,6 +1,7 @@
 """1RSB benchmarks: one evaluation of the 1RSB map against one RS map evaluation, side by side; the
 warm 1RSB point against a warm RS point on a line of 131 omegas; a cold solve against the previous
-solver (tests/replica/naive_rsb.py); the whole ``fastq curve ... --theory 1rsb`` process against RS.
+solver (tests/replica/naive_rsb.py); the whole ``fastq curve ... --theory 1rsb`` process against RS;
+one row of the Fig. 2(a) map in 1RSB (n_p = 14, 30, 62) as the map solves it.
 
 Run: ``python -m pytest bench/test_rsb.py --benchmark-only -s`` (``-s`` prints the ratio).
 No absolute time is asserted.

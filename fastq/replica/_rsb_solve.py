@@ -1,12 +1,13 @@
 """Cold and warm 1RSB solves on top of :mod:`._rsb_newton` (the logic behind :func:`solve_rsb`).
 
 Cold (no neighbour): the RS point of the hard quantizer, then fixed-mu fixed points on the mu grid
-(each Broyden-solved, warm from the previous mu), the best valid grid point, then the joint solve
-in (chi, Delta, Q, m, log mu) from it.  Warm (a neighbour's unknowns and Jacobian): the joint solve
-directly; if it does not give a valid maximum (converged, chi >= 0, d2e/dmu2 < 0) the point is
-solved cold.  A maximum at mu outside the grid's range is returned with status ``mu_at_edge``
-(as a cold solve would flag it) and its warm token, so a grid line does not rescan every point.
-Either way the result is a plain dict of the :class:`RSBResult`
+(each Broyden-solved, warm from the previous mu; the grid extended beyond an end while the best
+point sits there, within [MU_LO, MU_HI]), the best valid grid point, then the joint solve in
+(chi, Delta, Q, m, log mu) from it.  Warm (a neighbour's unknowns and Jacobian): the joint solve
+directly; if it does not give a valid maximum (converged, chi >= 0, d2e/dmu2 < 0, not below the RS
+energy) the point is solved cold (unless ``cold`` is False).  A maximum at mu outside
+[MU_LO, MU_HI] is returned with status ``mu_at_edge`` and its warm token, so a grid line does not
+rescan every such point.  Either way the result is a plain dict of the :class:`RSBResult`
 fields and a warm token ``(v, J)`` for the next point (None when there is no valid solution).
 """
 from __future__ import annotations

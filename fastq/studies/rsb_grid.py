@@ -43,8 +43,14 @@ RSB_COST_POWER = 1.1
 
 
 def rsb_point_weight(n_p) -> float:
-    """Relative cost of a 1RSB point at ``n_p`` (``(n_p + 1)^RSB_COST_POWER``)."""
-    return float((int(n_p) + 1) ** RSB_COST_POWER)
+    """Relative cost of a 1RSB point at ``n_p``: ``(n_p + 1)^RSB_COST_POWER`` up to 63 levels (the
+    measured range), times ``((n_p + 1) / 64)^(2 - RSB_COST_POWER)`` beyond: the level bound is
+    computed for every level at every outer node and the nodes grow with the thresholds in range,
+    so far beyond the measured range the cost is quadratic again (a cold solve at 2001 levels took
+    about 5 minutes and did not converge).
+    """
+    k = int(n_p) + 1
+    return float(k**RSB_COST_POWER * max(1.0, k / 64.0) ** (2.0 - RSB_COST_POWER))
 
 
 def rsb_seconds(n_p, points_per_n_p):

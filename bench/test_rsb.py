@@ -1,6 +1,7 @@
 """1RSB benchmarks: one evaluation of the 1RSB map against one RS map evaluation, side by side; the
 warm 1RSB point against a warm RS point on a line of 131 omegas; a cold solve against the previous
-solver (tests/replica/naive_rsb.py); the whole ``fastq curve ... --theory 1rsb`` process against RS.
+solver (tests/replica/naive_rsb.py); the whole ``fastq curve ... --theory 1rsb`` process against RS;
+one row of the Fig. 2(a) map in 1RSB (n_p = 14, 30, 62) as the map solves it.
 
 Run: ``python -m pytest bench/test_rsb.py --benchmark-only -s`` (``-s`` prints the ratio).
 No absolute time is asserted.
@@ -125,4 +126,33 @@ def test_curve_command_1rsb_vs_rs(benchmark, tmp_path):
     print(f"\nwhole process: rs {min(t['rs']):.2f}-{max(t['rs']):.2f} s, 1rsb {min(t['1rsb']):.2f}-"
           f"{max(t['1rsb']):.2f} s, ratio {min(ratios):.2f}-{max(ratios):.2f}")
     benchmark.extra_info.update(rs_s=t["rs"], rsb_s=t["1rsb"])
+    benchmark.pedantic(lambda: None, rounds=1, iterations=1)
+
+
+# ----------------------------------------------------------------------------- a row of the Fig. 2(a) map
+FIG2A_OMEGA = np.linspace(0.05, 10.0, 200)
+
+
+@pytest.mark.parametrize("n_p", [14, 30, 62])
+def test_fig2a_row_1rsb(benchmark, n_p):
+    """One row of the Fig. 2(a) grid in 1RSB (uniform, alpha = 1.5, sigma = 0.01, lam = 0, 200
+    omegas in [0.05, 10]) through the map's own line worker (from the largest omega down, no cold
+    rescan after a failure).  Prints the row's CPU seconds, per point, and the statuses."""
+    import time
+    from collections import Counter
+
+    from fastq.replica.rsb import solve_rsb_warm
+    from fastq.studies.rsb_grid import RSB_STATUS_CODES, _rsb_lines
+
+    solve_rsb_warm(fastq.Quantizer.uniform(2, 1.0), 1.5, 0.01, 0.0)  # compile
+    spec = {"scheme": "uniform", "dims": ("omega",), "coords": {"omega": FIG2A_OMEGA},
+            "fixed": {"n_p": n_p, "alpha": 1.5, "sigma": 0.01, "lam": 0.0, "rho": 1.0}}
+    chunk = [((), np.ones(FIG2A_OMEGA.size, dtype=bool))]
+    t = time.process_time()
+    out = _rsb_lines(spec, chunk)
+    cpu = time.process_time() - t
+    names = {v: k for k, v in RSB_STATUS_CODES.items()}
+    status = dict(Counter(names[int(c)] for c in out["status"].ravel()))
+    print(f"\nn_p={n_p}: row {cpu:.1f} s CPU, {cpu / FIG2A_OMEGA.size * 1e3:.1f} ms per point, {status}")
+    benchmark.extra_info.update(row_cpu_s=cpu, statuses=status)
     benchmark.pedantic(lambda: None, rounds=1, iterations=1)

@@ -44,26 +44,50 @@ OUT_ENERGY, OUT_THETA, OUT_H0, OUT_H1SQ, OUT_MHAT, OUT_H0SQ = 5, 6, 7, 8, 9, 10
 N_OUT = 11
 
 
+#: levels whose log weight is provably below the largest one minus CUT are skipped: each would add
+#: less than exp(-CUT) ~ 2e-22 of the sum (63 levels: < 2e-20, far below a double's rounding)
+CUT = 50.0
+
+
 @njit
-def _site_shared(c, h1, mu, theta, levels, thresholds, lw, zm):
+def _site_shared(c, h1, mu, theta, levels, thresholds, lw, zm, ub):
     """Inner (z1) average at outer field ``c``: ``(log Z, <d>, <d^2>, <e>)``.  One erfc mass per
     level, shared by the log weight ``lw[k]`` and the tilted mean of z1 on the piece ``zm[k]``.
+
+    Only the levels within reach of ``c`` are evaluated.  The log weight of level k is
+    ``lw_k = mu d (c - theta0 d / 2) + log P_k`` (``theta0 = theta - mu h1^2``, ``P_k`` the mass of
+    N(mu d h1, 1) on the piece), and ``P_k <= exp(-g^2 / 2)`` with ``g`` the distance of the mean
+    from the piece; that bound ``ub[k]`` costs no transcendental call.  With ``ref`` the exact log
+    weight of the level of largest bound (a lower bound of the largest weight), a level with
+    ``ub[k] < ref - CUT`` has a relative weight below exp(-CUT) and is skipped (``lw[k] = -inf``).
     """
     K = levels.size
-    big = -np.inf
+    th0 = theta - mu * h1 * h1
+    inv = 1.0 / h1
+    kb = 0
     for k in range(K):
         d = levels[k]
         a = mu * d * h1
-        lo = -np.inf if k == 0 else (theta * thresholds[k - 1] - c) / h1
-        hi = np.inf if k == K - 1 else (theta * thresholds[k] - c) / h1
-        p = _mass(lo - a, hi - a)
-        if p > 0.0:
-            lw[k] = -mu * (0.5 * theta * d * d - c * d) + 0.5 * a * a + math.log(p)
-            zm[k] = a + (_npdf(lo - a) - _npdf(hi - a)) / p
-            if lw[k] > big:
-                big = lw[k]
-        else:
+        g = 0.0
+        if k > 0 and (theta * thresholds[k - 1] - c) * inv > a:
+            g = (theta * thresholds[k - 1] - c) * inv - a
+        elif k < K - 1 and (theta * thresholds[k] - c) * inv < a:
+            g = a - (theta * thresholds[k] - c) * inv
+        ub[k] = mu * d * (c - 0.5 * th0 * d) - 0.5 * g * g
+        if ub[k] > ub[kb]:
+            kb = k
+    ref = _piece(c, h1, mu, theta, levels, thresholds, kb, lw, zm)
+    floor = ref - CUT if ref > -np.inf else -np.inf
+    big = ref
+    for k in range(K):
+        if k == kb:
+            continue
+        if ub[k] < floor:
             lw[k] = -np.inf
+            continue
+        v = _piece(c, h1, mu, theta, levels, thresholds, k, lw, zm)
+        if v > big:
+            big = v
     s = 0.0
     s1 = 0.0
     s2 = 0.0
@@ -81,9 +105,27 @@ def _site_shared(c, h1, mu, theta, levels, thresholds, lw, zm):
 
 
 @njit
-def _rsb_eval(x, mu, alpha, sigma, lam, rho, levels, thresholds, nodes, weights, out, dens):
+def _piece(c, h1, mu, theta, levels, thresholds, k, lw, zm):
+    """Log weight ``lw[k]`` and tilted mean of z1 ``zm[k]`` of level k (exact, one erfc mass)."""
+    K = levels.size
+    d = levels[k]
+    a = mu * d * h1
+    lo = -np.inf if k == 0 else (theta * thresholds[k - 1] - c) / h1
+    hi = np.inf if k == K - 1 else (theta * thresholds[k] - c) / h1
+    p = _mass(lo - a, hi - a)
+    if p > 0.0:
+        lw[k] = -mu * (0.5 * theta * d * d - c * d) + 0.5 * a * a + math.log(p)
+        zm[k] = a + (_npdf(lo - a) - _npdf(hi - a)) / p
+    else:
+        lw[k] = -np.inf
+    return lw[k]
+
+
+@njit
+def _rsb_eval(x, mu, alpha, sigma, lam, rho, levels, thresholds, nodes, weights, out, dens, want_dens):
     """Residuals, de/dmu, energy and conjugates at ``x = (chi, Delta, Q, m)`` and ``mu > 0`` into
-    ``out`` (slots ``OUT_*``); threshold densities into ``dens``.  False outside the domain.
+    ``out`` (slots ``OUT_*``); threshold densities into ``dens`` when ``want_dens`` (only the
+    result needs them).  False outside the domain.
     """
     chi = x[0]
     delta = x[1]
@@ -106,6 +148,7 @@ def _rsb_eval(x, mu, alpha, sigma, lam, rho, levels, thresholds, nodes, weights,
     K = levels.size
     lw = np.empty(K)
     zm = np.empty(K)
+    ub = np.empty(K)
     for j in range(K - 1):
         dens[j] = 0.0
     Qs = 0.0
@@ -119,12 +162,14 @@ def _rsb_eval(x, mu, alpha, sigma, lam, rho, levels, thresholds, nodes, weights,
         if wq == 0.0:
             continue
         c = H0 * z0
-        logz, m1, m2, me = _site_shared(c, h1, mu, theta, levels, thresholds, lw, zm)
+        logz, m1, m2, me = _site_shared(c, h1, mu, theta, levels, thresholds, lw, zm, ub)
         Qs += wq * m2
         q0s += wq * m1 * m1
         S += wq * z0 * m1
         El += wq * logz
         Ee += wq * me
+        if not want_dens:
+            continue
         for j in range(K - 1):
             xt = theta * thresholds[j]
             d = levels[j]

@@ -45,11 +45,13 @@ class System:
     def mu_of(self, v):
         return self.mu if self.mu is not None else math.exp(v[4])
 
-    def __call__(self, v):
-        """Residual vector at ``v`` (length 4 at fixed mu, 5 with de/dmu), or None outside the domain."""
+    def __call__(self, v, dens=False):
+        """Residual vector at ``v`` (length 4 at fixed mu, 5 with de/dmu), or None outside the domain;
+        ``dens``: also the threshold densities (into ``self.dens``; only the result needs them).
+        """
         self.n_eval += 1
         ok = _rsb_eval(v[:4], self.mu_of(v), *self.model, self.levels, self.thresholds, self.nodes,
-                       self.weights, self.out, self.dens)
+                       self.weights, self.out, self.dens, dens)
         if not ok:
             return None
         return self.out[: (4 if self.mu is not None else 5)].copy()
@@ -174,7 +176,7 @@ def point(sys_args, v, J, n_nodes):
             n_eval += sys.n_eval
             sys = sys2
         n_eval += sys.n_eval
-        if status != "converged":
+        if status != "converged" or sys(v, dens=True) is None:
             return None
         out, dens = sys.out.copy(), sys.dens.copy()
         J = jacobian(sys, v, r)

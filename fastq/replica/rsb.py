@@ -162,7 +162,7 @@ class RSBResult:
     quad_error : change of (energy, Q, chi, delta) when the outer rule is doubled
     collapsed : the nontrivial solution fell back to delta = 0 (RS)
     converged, status, iterations : solver outcome; status "mu_at_edge" when the maximum of
-        e(mu) is at an end of the scanned grid (not a stationary point: not converged)
+        e(mu) is at an end of the scanned grid or beyond mu in [1e-4, 1e5] (not converged)
     """
 
     energy: float
@@ -240,8 +240,10 @@ def solve_rsb(quantizer: Quantizer, alpha, sigma, lam, rho=1.0, *, mu_grid=None,
     with ``2 n_nodes`` measures ``quad_error`` (refined up to 8 ``n_nodes``).  Fixed points with
     chi < 0 (q1 > Q) are not physical and are excluded.  Failures are statuses, never exceptions:
     ``diverged``/``max_iter`` (no valid solution, numbers nan), ``mu_at_edge`` (the best valid
-    grid point is at an end of the grid or next to an invalid point), ``quadrature`` (doubling the
-    rule still moves the result by more than 1e-7).  ``iterations`` counts residual evaluations.
+    grid point is at an end of the grid, extended beyond its ends up to [1e-4, 1e5] while e(mu)
+    still rises, or next to an invalid point), ``quadrature`` (doubling the rule still moves the
+    result by more than 1e-7).  A stationary point below the RS energy is not accepted.
+    ``iterations`` counts residual evaluations.
     """
     q = _hard(quantizer)
     model = V.model(alpha, sigma, lam, rho)
@@ -259,13 +261,16 @@ def _mu_grid(mu_grid):
     return grid
 
 
-def solve_rsb_warm(quantizer: Quantizer, alpha, sigma, lam, rho=1.0, warm=None, *, n_nodes: int = 10):
+def solve_rsb_warm(quantizer: Quantizer, alpha, sigma, lam, rho=1.0, warm=None, *, n_nodes: int = 10,
+                   cold: bool = True):
     """:func:`solve_rsb` (default mu grid) continued from a neighbour: returns ``(RSBResult, warm)``;
-    pass ``warm`` on to the next point of a grid line (None: a cold solve).  Inputs are not
+    pass ``warm`` on to the next point of a grid line (None: a cold solve).  ``cold`` False: when
+    the warm start fails, report ``max_iter`` instead of solving cold.  Inputs are not
     re-validated beyond the model (the grid drivers validate their axes first).
     """
     q = _hard(quantizer)
-    rec, token = _rsb_solve.solve(q, V.model(alpha, sigma, lam, rho), _mu_grid(None), n_nodes, warm)
+    rec, token = _rsb_solve.solve(q, V.model(alpha, sigma, lam, rho), _mu_grid(None), n_nodes, warm,
+                                  cold or warm is None)
     return RSBResult(**rec), token
 
 

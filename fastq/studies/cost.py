@@ -84,9 +84,9 @@ def estimate_sweep(scheme: str = "uniform", *, n_p, omega, alpha, sigma, lam, rh
                    lines: int = 3, theory: str = "rs") -> CostEstimate:
     """Time and memory of ``phase_diagram(scheme, n_p=..., omega=..., ...)`` with ``n_jobs``
     workers, from solving ``lines`` whole rows of the grid here (see the module docstring).
-    With ``theory`` "1rsb"/"auto" also 8 warm 1RSB points of the first calibration row are timed and
-    scaled to the grid with the (n_p + 1)^2 cost law of :mod:`fastq.studies.rsb_grid` (for "auto" an
-    upper bound: every point counted).
+    With ``theory`` "1rsb"/"auto" also 8 warm 1RSB points of the last calibration row (the largest
+    n_p, which dominates) are timed and scaled to the grid with the cost law of
+    :func:`fastq.studies.rsb_grid.rsb_point_weight` (for "auto" an upper bound: every point counted).
     """
     from .rsb_grid import check_theory
     from .sweeps import sweep
@@ -114,7 +114,7 @@ def estimate_sweep(scheme: str = "uniform", *, n_p, omega, alpha, sigma, lam, rh
     n_points = len(n_p) * omega.size
     # more workers than cores only queue for the same cores
     speedup = 1.0 if workers == 1 else min(workers, os.cpu_count() or 1) * PARALLEL_EFFICIENCY
-    rsb = _rsb_calibration(scheme, rows[0], omega, (alpha, sigma, lam, rho), n_p) if theory != "rs" else 0.0
+    rsb = _rsb_calibration(scheme, rows[-1], omega, (alpha, sigma, lam, rho), n_p) if theory != "rs" else 0.0
     return CostEstimate(n_points=n_points, maps=maps, calibration_points=cal_points * maps,
                         calibration_seconds=spent, seconds_per_point=per_point, workers=workers,
                         seconds=(per_point * n_points * maps + rsb) / speedup,
@@ -123,10 +123,12 @@ def estimate_sweep(scheme: str = "uniform", *, n_p, omega, alpha, sigma, lam, rh
 
 def _rsb_calibration(scheme, row, omega, model, n_p, points=8):
     """Single-core seconds of the 1RSB points of the whole grid: 8 warm points of row ``row`` in the
-    middle of the omega range timed here, scaled by (n_p + 1)^2 per row and by the row length.
+    middle of the omega range timed here, scaled per row by the cost law of
+    :func:`fastq.studies.rsb_grid.rsb_point_weight` and by the row length.
     """
     from ..quantizers import Quantizer
     from ..replica.rsb import solve_rsb_warm
+    from .rsb_grid import rsb_point_weight
 
     mid = omega.size // 2
     ws = omega[max(0, mid - points // 2): mid + points // 2 + 1][:points]
@@ -134,5 +136,5 @@ def _rsb_calibration(scheme, row, omega, model, n_p, points=8):
     t0 = time.perf_counter()
     for w in ws:
         _, warm = solve_rsb_warm(Quantizer(scheme, row, float(w)), *model, warm=warm)
-    coef = (time.perf_counter() - t0) / (len(ws) * (row + 1) ** 2)
-    return coef * omega.size * sum((n + 1) ** 2 for n in n_p)
+    coef = (time.perf_counter() - t0) / (len(ws) * rsb_point_weight(row))
+    return coef * omega.size * sum(rsb_point_weight(n) for n in n_p)

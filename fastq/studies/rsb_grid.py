@@ -31,16 +31,31 @@ THEORIES = ("rs", "1rsb", "auto")
 #: 1RSB status names -> the integer codes of the ``status`` field (0-2 as for RS)
 RSB_STATUS_CODES = {"converged": 0, "max_iter": 1, "diverged": 2, "mu_at_edge": 3, "quadrature": 4}
 RSB_FLOAT_FIELDS = ("energy", "mu", "eg_rs", "energy_rs")
-#: single-core seconds per warm 1RSB point ~ RSB_SECONDS_COEF (n_p + 1)^2: the outer rule and the
-#: inner sums both grow with the number of levels.  Measured on the loaded 2-core machine
-#: (bench/test_rsb.py): 3-15 ms at n_p = 2, 24-45 ms at 6, 0.1-0.3 s at 14, 0.3-0.8 s at 30; at
-#: n_p = 62 the 1RSB maximum leaves the mu range and points cost 2-40 s (cold rescans)
-RSB_SECONDS_COEF = 1.3e-3
+#: single-core seconds per 1RSB point of a grid line ~ RSB_SECONDS_COEF (n_p + 1)^RSB_COST_POWER.  The
+#: kernel evaluates only the few levels within reach of each outer node, so a point costs about the
+#: number of outer nodes (which grows with the thresholds in range) times a handful of levels.
+#: Measured on rows of the Fig. 2(a) grid (200 omegas, warm from the largest omega; loaded 2-core
+#: machine, CPU time, docs/rsb.md): 2.1 ms per point at n_p = 2, 15 ms at 14, 35 ms at 30, 66 ms at
+#: 62 (failures included); the law below is about 1.15 times those (the whole map: 458 s predicted,
+#: 441 s measured)
+RSB_SECONDS_COEF = 8e-4
+RSB_COST_POWER = 1.1
+
+
+def rsb_point_weight(n_p) -> float:
+    """Relative cost of a 1RSB point at ``n_p``: ``(n_p + 1)^RSB_COST_POWER`` up to 63 levels (the
+    measured range), times ``((n_p + 1) / 64)^(2 - RSB_COST_POWER)`` beyond: the level bound is
+    computed for every level at every outer node and the nodes grow with the thresholds in range,
+    so far beyond the measured range the cost is quadratic again (a cold solve at 2001 levels took
+    about 5 minutes and did not converge).
+    """
+    k = int(n_p) + 1
+    return float(k**RSB_COST_POWER * max(1.0, k / 64.0) ** (2.0 - RSB_COST_POWER))
 
 
 def rsb_seconds(n_p, points_per_n_p):
     """Predicted single-core seconds of 1RSB points: ``points_per_n_p`` points at each ``n_p``."""
-    return float(sum(RSB_SECONDS_COEF * (int(n) + 1) ** 2 * points_per_n_p for n in n_p))
+    return float(sum(RSB_SECONDS_COEF * rsb_point_weight(n) * points_per_n_p for n in n_p))
 
 
 def check_theory(theory) -> str:
@@ -66,20 +81,45 @@ def _line_points(spec, line_index):
     return [{k: cols[k][i] for k in names + ("rho",)} for i in range(n)]
 
 
+def _order(spec, n):
+    """The order in which a line's points are solved: along omega from the largest omega down (the
+    maximum of e(mu) moves to large mu as omega falls: continuation follows it from where a cold
+    start finds it inside the scan grid), along any other axis as given.
+    """
+    dims = spec["dims"]
+    if dims and dims[-1] == "omega":
+        return [int(i) for i in np.argsort(-np.asarray(spec["coords"]["omega"], dtype=float), kind="stable")]
+    return list(range(n))
+
+
 def _rsb_lines(spec, chunk):
-    """Worker: a chunk of ``(line_index, need mask)`` -> arrays (n_lines, line_length)."""
+    """Worker: a chunk of ``(line_index, need mask)`` -> arrays (n_lines, line_length).  Each line
+    starts warm from the first point of the previous line of the chunk (the neighbouring n_p row at
+    the same omega, on a phase diagram), cold only for the chunk's first line or when that fails;
+    the chunks never depend on the number of workers, so neither do the results.  After a point
+    without a converged solution the next one starts warm from the last solution of the line and is
+    not rescanned cold (a cold rescan costs a hundred warm points and, at the small omegas where
+    points fail in a row, found no converged maximum: docs/rsb.md); the first failure of a streak
+    is always solved cold.
+    """
     out = {k: [] for k in ("eg", "energy", "mu", "status", "converged")}
+    first = None  # warm token of the first point of the previous line of this chunk
     for line_index, need in chunk:
         pts = _line_points(spec, line_index)
         row = {k: np.full(len(pts), np.nan) for k in ("eg", "energy", "mu")}
         status = np.zeros(len(pts), dtype=np.int64)
         conv = np.zeros(len(pts), dtype=bool)
-        warm = None
-        for i, p in enumerate(pts):
+        warm, at_first, streak = first, True, False
+        for i in _order(spec, len(pts)):
+            p = pts[i]
             if not need[i]:
                 continue
             q = Quantizer(spec["scheme"], int(p["n_p"]), float(p["omega"]))
-            r, warm = solve_rsb_warm(q, p["alpha"], p["sigma"], p["lam"], p["rho"], warm)
+            r, token = solve_rsb_warm(q, p["alpha"], p["sigma"], p["lam"], p["rho"], warm, cold=not streak)
+            warm = token if token is not None else warm
+            streak = not r.converged
+            if at_first:
+                first, at_first = token, False
             row["eg"][i], row["energy"][i], row["mu"][i] = r.eg, r.energy, r.mu
             status[i], conv[i] = RSB_STATUS_CODES[r.status], r.converged
         for k in ("eg", "energy", "mu"):

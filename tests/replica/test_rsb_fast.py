@@ -112,3 +112,33 @@ def test_coarse_rule_is_refined_or_flagged():
         assert r.quad_error < 1e-7 and r.energy == pytest.approx(ref.energy, rel=1e-7)
     else:
         assert r.status in ("quadrature", "mu_at_edge", "max_iter", "diverged")
+
+
+# ----------------------------------------------------------------------------- many levels (issue 22, the map)
+FIG2A = (1.5, 0.01, 0.0, 1.0)  # the Fig. 2(a) model
+LARGE = [(fastq.Quantizer.uniform(30, 5.0), [20.0, 60.0, 200.0, 300.0]),
+         (fastq.Quantizer.uniform(62, 8.0), [30.0, 100.0, 300.0, 1000.0])]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("q,grid", LARGE, ids=["uniform30-w5", "uniform62-w8"])
+def test_matches_reference_many_levels(q, grid):
+    """31 and 63 levels (b = 5, 6) on the Fig. 2(a) model, where the level cut of the kernel skips
+    all but a handful of levels per outer node: same numbers as the reference."""
+    _compare(q, FIG2A, grid)
+
+
+def test_maximum_beyond_the_grid_is_followed():
+    """At uniform n_p = 1, omega = 8 the maximum of e(mu) lies below the grid's 0.1: the cold scan is
+    extended beyond the grid's end and the joint solve lands on a genuine maximum there (converged,
+    d2e/dmu2 < 0), which is higher than e at the grid's end and at a point further out."""
+    q = fastq.Quantizer.uniform(1, 8.0)
+    r = fastq.solve_rsb(q, *FIG2A)
+    assert r.converged and r.status == "converged", r
+    assert r.mu < 0.1 and r.d2e_dmu2 < 0.0
+    args = (np.asarray(q.levels), np.asarray(q.thresholds), FIG2A)
+    start = np.array([r.chi, r.delta, r.Q, r.m])
+    for mu in (0.1, r.mu / 3.0):
+        x, _, e, st = N.fixed_mu(args, start, mu, 10, pre=200)
+        assert st == "converged"
+        assert e < r.energy

@@ -5,7 +5,7 @@ JSON output), reads the ratios and times the benchmarks store in ``extra_info``,
 table in Markdown with the range over runs (``lo-hi``).  Nothing is typed by hand: a row whose
 benchmark did not run says so.
 
-    python scripts/perf_table.py --runs 3            # about 25 minutes on a quiet 2-core machine
+    python scripts/perf_table.py --runs 3            # about 15 minutes on a quiet 2-core machine
     python scripts/perf_table.py --runs 1 --only amp,grid  # rows whose key contains "amp" or "grid"
 
 Run it on a quiet machine (nothing else on the cores); the table says when it was made and on

@@ -19,8 +19,9 @@ from ._theory import add_theory_arg, check_theory_cost
 #: up-front time check of --theory 1rsb/auto
 _REFINE_SOLVES = 60
 #: --rsb-optimum auto computes the 1RSB optimum beside an RS one when the cost model predicts at
-#: most this many single-core seconds: uniform/log b <= 3 (measured 1.5-4 s at b = 2-3 on the
-#: loaded 2-core machine); b = 4 (predicted 15 s, measured 10-20 s) needs --rsb-optimum on
+#: most this many single-core seconds: with the fast 1RSB solver the model predicts 0.8 s at b = 4,
+#: 1.8 s at b = 5, 3.8 s at b = 6 and 15 s at b = 7, so b <= 6 is computed (measured: the b = 6
+#: search of docs/replica_claims.md about 30 s CPU on the loaded 2-core machine)
 AUTO_RSB_SECONDS = 10.0
 #: 1RSB solves of that search (RSB_SCAN scan points, about 25 for Brent; measured 43-46)
 _ADVISOR_RSB_SOLVES = 50

@@ -13,7 +13,7 @@ Then the Markdown tables between the ``<!-- claims:NAME -->`` / ``<!-- /claims:N
 of docs/replica_claims.md are rewritten from the JSON files (no number is typed by hand).
 Checkpoints go to fastq-out/replica_claims (an interrupted run resumes).
 
-    python scripts/replica_claims_table.py                 # everything (15-25 minutes on 2 cores)
+    python scripts/replica_claims_table.py                 # everything (optimum + dd: ~6.5 min on 2 cores)
     python scripts/replica_claims_table.py --parts dd      # one part, then the tables
     python scripts/replica_claims_table.py --tables-only   # only rewrite the Markdown
 """
@@ -92,7 +92,7 @@ def table_optimum(doc):
              "| omega* PTQ | Eg* PTQ |", "|---|---|---|---|---|---|---|---|---|---|"]
     for r in doc["rows"]:
         cost = "-" if r["cost_of_following_rs"] is None else (
-            f"+{r['cost_of_following_rs']:.4f} ({100 * r['cost_of_following_rs'] / r['eg_1rsb']:+.1f} %)")
+            f"+{r['cost_of_following_rs']:.2g} ({100 * r['cost_of_following_rs'] / r['eg_1rsb']:+.2g} %)")
         lines.append(f"| {r['scheme']} | {r['bits']} | {_f(r['omega_rs'])} | {_f(r['eg_rs'])} | {_f(r['omega_1rsb'])} "
                      f"| {_f(r['eg_1rsb'])} | {_f(r['eg_1rsb_at_omega_rs'])} | {cost} | {_f(r['omega_ptq'])} "
                      f"| {_f(r['eg_ptq'])} |")

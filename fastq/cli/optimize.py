@@ -19,11 +19,14 @@ from ._theory import add_theory_arg, check_theory_cost
 #: up-front time check of --theory 1rsb/auto
 _REFINE_SOLVES = 60
 #: --rsb-optimum auto computes the 1RSB optimum beside an RS one when the cost model predicts at
-#: most this many single-core seconds: uniform/log b <= 3 (measured 1.5-4 s at b = 2-3 on the
-#: loaded 2-core machine); b = 4 (predicted 15 s, measured 10-20 s) needs --rsb-optimum on
+#: most this many single-core seconds: b <= 4 (predicted 1.3, 3.4, 7.9 s at b = 2, 3, 4; measured
+#: 4.9 s at b = 4 on the loaded 2-core machine); b = 5 (predicted 18 s) and b = 6 (predicted 38 s,
+#: measured 39 s) need --rsb-optimum on
 AUTO_RSB_SECONDS = 10.0
-#: 1RSB solves of that search (RSB_SCAN scan points, about 25 for Brent; measured 43-46)
-_ADVISOR_RSB_SOLVES = 50
+#: warm-grid-point equivalents of that search (a 24-point scan, Brent, the Eg at the RS omega*;
+#: mostly cold solves): measured 310 at b = 4 and 510 at b = 6 (4.9 s and 39 s of CPU against
+#: the warm-point cost law of fastq.studies.rsb_grid)
+_ADVISOR_RSB_SOLVES = 500
 
 
 def register(sub):

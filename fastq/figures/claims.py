@@ -6,8 +6,8 @@ resumes, and ``claims_schemes`` reuses the optima of ``claims_optimum``), writes
 + JSON with every setting and the fastq version) and draws the PNG from the written files with
 :mod:`fastq.plotting.claims`.  Every quantizer is the hard one (edge width 0): 1RSB is its theory.
 
-* ``claims_optimum`` -- (ii) the optimal omega per b, uniform and log, under RS and 1RSB (1RSB up
-  to b = 4), PTQ at its own best omega, and the Eg at each (alpha = 1.4, sigma = lam = 0.01).
+* ``claims_optimum`` -- (ii) the optimal omega per b, uniform and log, under RS and 1RSB (b = 2-6),
+  PTQ at its own best omega, and the Eg at each (alpha = 1.4, sigma = lam = 0.01).
 * ``claims_schemes`` -- (iv) uniform vs log at equal bits, Eg at each scheme's optimum.
 * ``claims_double_descent`` -- (iii) Eg against alpha through the interpolation peak for ridge and
   b-bit quantizers under RS and 1RSB (non-converged 1RSB points marked), PTQ, for sigma in

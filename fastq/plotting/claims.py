@@ -44,7 +44,7 @@ def plot_optimum(json_path, png_path) -> Path:
         ax.set_xticks(sorted(set(_col(rows, "bits"))))
     setting = rf"$\alpha$={s['alpha']:g}, $\sigma$={s['sigma']:g}, $\lambda$={s['lam']:g}, hard quantizer"
     finish_panel(axes[0, 0], f"(ii) optimal omega per b: RS vs 1RSB vs PTQ ({setting})")
-    finish_panel(axes[0, 1], "Eg at each optimum (1RSB only up to b = 4; at b = 2 uniform and log "
+    finish_panel(axes[0, 1], "Eg at each optimum (at b = 2 uniform and log "
                              "have the same levels, so their marks coincide)")
     return save_figure(fig, png_path)
 

@@ -24,15 +24,15 @@ _AA_M = 3
 
 @njit
 def _solve_one(log_scheme, base, base_th, n_p, omega, eps, jump, alpha, sigma, lam, rho, chi0, eg0, tol, max_iter, out,
-               hist=None):
+               dX, dF, state):
     """One RS solve from grid parameters into ``out`` (one ``N_SOLVE`` row); ``jump`` selects the
     per-jump edge convention (``eps`` is then the ratio r; :mod:`fastq._jump`).  A non-empty
     ``base`` is a format's or custom set's shape (``Quantizer.base``): the levels are
     ``omega * base`` (``n_p`` and ``log_scheme`` unused), the thresholds ``omega * base_th`` if
     ``base_th`` is non-empty, else the midpoints -- the arithmetic of ``Quantizer`` itself.
-    ``hist``: the Anderson history of :func:`fastq.replica._solver._solve_hist` as one array
-    (rows 0-1 ``dX``, rows 2-3 ``dF``, row 4 ``(count, next slot)``), carried from the previous
-    point of a continuation; None for a fresh solve (what ``solve_rs`` does).
+    ``dX, dF, state``: the Anderson history of :func:`fastq.replica._solver._solve_hist`, read
+    and updated; a continuation carries it from the previous point, ``state[0] = 0`` makes the
+    solve fresh (what ``solve_rs`` does).
     """
     if base.shape[0] > 0:
         lv = omega * base
@@ -47,15 +47,14 @@ def _solve_one(log_scheme, base, base_th, n_p, omega, eps, jump, alpha, sigma, l
         breaks, value, slope, centre = _piece_table_jump(lv, th, eps)
     else:
         breaks, value, slope, centre = _piece_table(lv, th, eps)
-    if hist is None:
-        hist = np.zeros((5, _AA_M))
-    state = np.empty(2, dtype=np.int64)
-    state[0] = int(hist[4, 0])
-    state[1] = int(hist[4, 1])
     _solve_hist(breaks, value, slope, centre, th, jumps, eps, alpha, sigma, lam, rho, chi0, eg0, tol,
-                max_iter, _AA_M, 1.0, hist[0:2], hist[2:4], state, out)
-    hist[4, 0] = state[0]
-    hist[4, 1] = state[1]
+                max_iter, _AA_M, 1.0, dX, dF, state, out)
+
+
+@njit
+def _history():
+    """An empty Anderson history ``(dX, dF, state)`` for :func:`_solve_one`."""
+    return np.zeros((2, _AA_M)), np.zeros((2, _AA_M)), np.zeros(2, dtype=np.int64)
 
 
 #: reverse-pass modes of :func:`_sweep_line`
@@ -112,14 +111,14 @@ def _forward(log_scheme, base, base_th, n_p, omega, eps, jump, alpha, sigma, lam
     """
     n = n_p.shape[0]
     buf = np.empty(N_SOLVE)
-    hist = np.zeros((5, _AA_M))
+    dX, dF, state = _history()
     for j in range(n):
         c0 = 1.0
         e0 = 0.5 * (rho[j] + sigma[j] * sigma[j])
         predicted = False
         warm = continuation and j >= 1 and fwd[j - 1, STATUS] == CONVERGED
         if not warm:
-            hist[4, 0] = 0.0  # a fresh start has no history
+            state[0] = 0  # a fresh start has no history
         if warm:
             c0 = fwd[j - 1, CHI]
             e0 = fwd[j - 1, EG]
@@ -130,11 +129,11 @@ def _forward(log_scheme, base, base_th, n_p, omega, eps, jump, alpha, sigma, lam
                     e0 = ep
                     predicted = True
         _solve_one(log_scheme, base, base_th, n_p[j], omega[j], eps[j], jump, alpha[j], sigma[j], lam[j], rho[j],
-                   c0, e0, tol, max_iter, buf, hist)
+                   c0, e0, tol, max_iter, buf, dX, dF, state)
         if predicted and buf[STATUS] != CONVERGED:
-            hist[4, 0] = 0.0
+            state[0] = 0
             _solve_one(log_scheme, base, base_th, n_p[j], omega[j], eps[j], jump, alpha[j], sigma[j], lam[j], rho[j],
-                       fwd[j - 1, CHI], fwd[j - 1, EG], tol, max_iter, buf, hist)
+                       fwd[j - 1, CHI], fwd[j - 1, EG], tol, max_iter, buf, dX, dF, state)
         fwd[j, :] = buf
 
 
@@ -146,10 +145,12 @@ def _reverse_from(j0, c0, e0, log_scheme, base, base_th, n_p, omega, eps, jump, 
     ``done``; stops early at a point already solved by another reverse segment.
     """
     buf = np.empty(N_SOLVE)
+    dX, dF, state = _history()
     j = j0
     while j >= 0 and not done[j]:
+        state[0] = 0  # every reverse solve is fresh (as solve_rs)
         _solve_one(log_scheme, base, base_th, n_p[j], omega[j], eps[j], jump, alpha[j], sigma[j], lam[j], rho[j],
-                   c0, e0, tol, max_iter, buf)
+                   c0, e0, tol, max_iter, buf, dX, dF, state)
         rev[j, :] = buf
         done[j] = True
         if _same_point(buf, fwd[j]):
@@ -224,6 +225,7 @@ def _reverse_full(log_scheme, base, base_th, n_p, omega, eps, jump, alpha, sigma
     """The whole line solved again from the far end (see :func:`_sweep_line`)."""
     n = n_p.shape[0]
     buf = np.empty(N_SOLVE)
+    dX, dF, state = _history()
     have = False
     c0 = 0.0
     e0 = 0.0
@@ -236,8 +238,9 @@ def _reverse_full(log_scheme, base, base_th, n_p, omega, eps, jump, alpha, sigma
         else:
             c0 = 0.0
             e0 = 0.5 * fwd[j, EG] if fwd[j, STATUS] == CONVERGED else 1e-3
+        state[0] = 0  # every reverse solve is fresh (as solve_rs)
         _solve_one(log_scheme, base, base_th, n_p[j], omega[j], eps[j], jump, alpha[j], sigma[j], lam[j], rho[j],
-                   c0, e0, tol, max_iter, buf)
+                   c0, e0, tol, max_iter, buf, dX, dF, state)
         rev[j, :] = buf
         have = buf[STATUS] == CONVERGED
         c0 = buf[CHI]

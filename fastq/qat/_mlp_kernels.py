@@ -317,11 +317,19 @@ def _train(theta, vel, dims, X, y, order, batch, lr, momentum, weight_decay, n_h
                 epoch_loss[e] = loss
                 return 2
         epoch_loss[e] = tot / nb
-    for q in range(theta.shape[0]):
-        if not math.isfinite(theta[q]):
-            return 2
+    if not _all_finite(theta):
+        return 2
     _quantize(theta, dims, n_half, clip_mult, theta_q, mask, step)
     return 0
+
+
+@njit
+def _all_finite(theta):
+    """Whether every parameter is finite (a training run that overflowed ends with status 2)."""
+    for q in range(theta.shape[0]):
+        if not math.isfinite(theta[q]):
+            return False
+    return True
 
 
 @njit

@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 
 from .._jit import njit
-from ._mlp_kernels import _LOSS_RUNAWAY, _loss_grad, _offsets
+from ._mlp_kernels import _LOSS_RUNAWAY, _all_finite, _loss_grad, _offsets
 
 
 @njit
@@ -83,7 +83,4 @@ def _noise_train(theta, vel, dims, X, y, order, batch, lr, momentum, weight_deca
                 epoch_loss[e] = loss
                 return 2
         epoch_loss[e] = tot / nb
-    for q in range(theta.shape[0]):
-        if not math.isfinite(theta[q]):
-            return 2
-    return 0
+    return 0 if _all_finite(theta) else 2
